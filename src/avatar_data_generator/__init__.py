@@ -1,0 +1,51 @@
+"""avatar-data-generator: synthetic personas in bulk, queued in the database, made in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, pages, API, health, metrics, worker and CLI."""
+    from avatar_data_generator import (
+        api,
+        auth,
+        avatars,
+        cli,
+        config,
+        db,
+        health,
+        logging_setup,
+        metrics,
+        paths,
+        scheduler,
+        web,
+    )
+
+    settings = config.load_settings(test_config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(paths.TEMPLATES),
+        static_folder=str(paths.STATIC),
+    )
+    app.config.update(settings)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.ensure_secret_key(Path(app.instance_path))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    logging_setup.init_app(app)
+    db.init_app(app)
+    auth.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    avatars.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
+    scheduler.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,96 @@
+"""Accounts and API tokens: create, check, revoke. Tokens are stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.models import ApiToken, User
+
+TOKEN_PREFIX = "adg_"
+
+
+class AccountError(ValueError):
+    """An account operation was refused; the message says why."""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
+    """Create an account; usernames are unique."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise AccountError("username must be 1 to 80 characters")
+    if len(password) < 8:
+        raise AccountError("password must be at least 8 characters")
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise AccountError(f"user {username!r} already exists")
+    user = User(
+        username=username, password_hash=generate_password_hash(password), is_admin=is_admin
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user if the password matches, else None."""
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def create_token(username: str, name: str = "cli") -> str:
+    """Issue a new API token for a user; the plain token is returned once and never stored."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The owner of a valid, unrevoked token."""
+    row = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    db.session.commit()
+    return db.session.get(User, row.user_id)
+
+
+def revoke_tokens(username: str) -> int:
+    """Revoke every token a user holds; returns how many."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    rows = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+    db.session.commit()
+    return len(rows)
+
+
+def ensure_first_admin() -> tuple[str, str] | None:
+    """On first run create `admin` with a random password; returns (username, password) once."""
+    if db.session.scalar(select(User).limit(1)) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user("admin", password, is_admin=True)
+    return "admin", password

@@ -1,0 +1,7 @@
+"""Placeholder for the avatars module."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register avatars with the app."""

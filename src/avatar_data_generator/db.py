@@ -1,0 +1,136 @@
+"""The database handle, UTC timestamps, engine tuning per dialect and the advisory lock helper."""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from avatar_data_generator import paths
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose constraint names are stable across dialects."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=str(paths.MIGRATIONS))
+
+
+def utcnow() -> datetime:
+    """Now, in UTC with microseconds (SQLite's CURRENT_TIMESTAMP has whole seconds and no zone)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC on the way in and out, on every dialect."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise to UTC; SQLite stores it naive, so the zone is dropped there."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to naive values read back from SQLite."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def is_postgres(bind: Engine | Connection) -> bool:
+    """Whether this engine or connection talks to PostgreSQL."""
+    return bind.dialect.name == "postgresql"
+
+
+def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """Engine options sized to the threads that use the pool (see docs/operations.md)."""
+    url: str = settings["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    pool_size = settings["DB_POOL_SIZE"] or max(3, settings["MULTITHREAD_FLOWISE"] // 2 + 1)
+    return {
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        "pool_timeout": 60,
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+    }
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent writers queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN itself
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Bind SQLAlchemy and Alembic to the app and tune the engine for its dialect."""
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(paths.MIGRATIONS), compare_type=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+
+
+def advisory_key(name: str) -> int:
+    """A stable 32-bit key for pg advisory locks derived from a name."""
+    return zlib.crc32(name.encode())
+
+
+@contextlib.contextmanager
+def advisory_lock(conn: Connection, name: str) -> Iterator[None]:
+    """Hold a session advisory lock on PostgreSQL (no-op elsewhere) for the block."""
+    if not is_postgres(conn):
+        yield
+        return
+    key = advisory_key(name)
+    conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+
+
+def psycopg_conninfo(engine: Engine) -> str:
+    """A libpq connection string for raw psycopg connections outside the pool."""
+    return str(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))

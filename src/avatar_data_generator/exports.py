@@ -1,0 +1,110 @@
+"""Stream a task's personas as CSV, JSON or JSONL with constant memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
+from avatar_data_generator.models import GenerationTask
+from avatar_data_generator.tasks import iter_personas, task_to_dict
+
+FORMATS = ("csv", "json", "jsonl")
+MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
+
+CSV_COLUMNS = [
+    "id",
+    "first_name",
+    "last_name",
+    "gender",
+    "date_of_birth",
+    "age",
+    "country",
+    "city",
+    "nationality",
+    "occupation",
+    "education",
+    "interests",
+    "personality",
+    "username",
+    "email",
+    *[f"bio_{p}" for p in PLATFORM_LIMITS],
+    "avatar_style",
+    "avatar_seed",
+    "avatar_url",
+    "synthetic",
+    "task_id",
+    "provider",
+    "model",
+    "prompt_version",
+]
+
+
+def _csv_row(p: dict[str, Any], provenance: dict[str, Any]) -> list[Any]:
+    bios = p.get("bios") or {}
+    avatar = p.get("avatar") or {}
+    return [
+        p.get("id"),
+        p.get("first_name"),
+        p.get("last_name"),
+        p.get("gender"),
+        p.get("date_of_birth"),
+        p.get("age"),
+        p.get("country"),
+        p.get("city"),
+        p.get("nationality"),
+        p.get("occupation"),
+        p.get("education"),
+        "; ".join(p.get("interests") or []),
+        p.get("personality"),
+        p.get("username"),
+        p.get("email"),
+        *[bios.get(platform, "") for platform in PLATFORM_LIMITS],
+        avatar.get("style"),
+        avatar.get("seed"),
+        avatar.get("url"),
+        "true" if p.get("synthetic", True) else "false",
+        provenance["task_id"],
+        provenance["provider"],
+        provenance.get("model"),
+        provenance.get("prompt_version"),
+    ]
+
+
+def export_chunks(task: GenerationTask, fmt: str) -> Iterator[str]:
+    """Text chunks of the export; each holds many rows so writes stay few."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    prov = {"task_id": task.task_id, "provider": task.provider, **(task.provenance or {})}
+    personas = iter_personas(task.task_id)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for i, p in enumerate(personas, 1):
+            writer.writerow(_csv_row(p, prov))
+            if i % 1000 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+    elif fmt == "jsonl":
+        lines: list[str] = []
+        for p in personas:
+            lines.append(json.dumps(p, ensure_ascii=False))
+            if len(lines) == 1000:
+                yield "\n".join(lines) + "\n"
+                lines = []
+        if lines:
+            yield "\n".join(lines) + "\n"
+    else:
+        head = {"task": task_to_dict(task)}
+        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "personas": ['
+        first = True
+        for p in personas:
+            yield ("" if first else ",") + json.dumps(p, ensure_ascii=False)
+            first = False
+        yield "]}\n"

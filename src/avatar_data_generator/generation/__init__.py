@@ -1,0 +1,1 @@
+"""Persona generation: providers (local, Flowise, OpenAI-compatible), parsing and validation."""

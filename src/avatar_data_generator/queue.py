@@ -1,0 +1,725 @@
+"""Every queue statement in one place: one function per statement, PostgreSQL and SQLite.
+
+Callers own the transaction (`with engine.begin() as conn`). On PostgreSQL times come from the
+database's clock (`now()`); SQLite serves one machine, so Python's UTC clock stands in for it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from avatar_data_generator.db import is_postgres
+from avatar_data_generator.models import GenerationResult, TaskStatus
+
+NOTIFY_CHANNEL = "avatar_data_generator_work"
+ACTIVE = "('pending', 'generating-data')"
+
+
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """A batch this process now holds a lease on, with what it needs from its task."""
+
+    id: int
+    task_id: str
+    batch_index: int
+    size: int
+    attempts: int
+    is_topup: bool
+
+
+@dataclass(frozen=True)
+class FinishedBatch:
+    """What storing a batch did to its task."""
+
+    inserted: int
+    task_status: str
+    topup_batch: int | None
+
+
+def _sqlite_ts(value: datetime) -> str:
+    """A UTC timestamp in SQLAlchemy's SQLite storage format, so text comparisons order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _clock(conn: Connection, seconds: float = 0.0) -> tuple[str, str, dict[str, Any]]:
+    """SQL for `now` and `now + seconds`, and their parameters, on this dialect."""
+    if is_postgres(conn):
+        return "now()", "now() + make_interval(secs => :secs)", {"secs": seconds}
+    now = datetime.now(UTC)
+    params = {"now": _sqlite_ts(now), "later": _sqlite_ts(now + timedelta(seconds=seconds))}
+    return ":now", ":later", params
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+
+def insert_batches(
+    conn: Connection, task_id: str, sizes: list[int], first_index: int = 0, topup: bool = False
+) -> None:
+    """Create pending batch rows of the given sizes for a task."""
+    now, _, params = _clock(conn)
+    conn.execute(
+        text(
+            "INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status,"
+            " attempts, generated, available_at)"
+            f" VALUES (:task_id, :batch_index, :size, :topup, 'pending', 0, 0, {now})"
+        ),
+        [
+            {"task_id": task_id, "batch_index": first_index + i, "size": s, "topup": topup} | params
+            for i, s in enumerate(sizes)
+        ],
+    )
+
+
+def notify_new_work(conn: Connection, payload: str = "") -> None:
+    """NOTIFY every listening worker; delivered only when this transaction commits."""
+    if is_postgres(conn):
+        conn.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": NOTIFY_CHANNEL, "payload": payload},
+        )
+
+
+def plan_batches(requested: int, batch_size: int) -> list[int]:
+    """Split a request into batch sizes: full batches and one remainder."""
+    full, rest = divmod(requested, batch_size)
+    return [batch_size] * full + ([rest] if rest else [])
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+_CLAIM_POSTGRES = """
+WITH active AS (
+    SELECT t.task_id, t.created_at,
+           (SELECT count(*) FROM generation_batches r
+             WHERE r.task_id = t.task_id AND r.status = 'running') AS running
+      FROM generation_tasks t
+     WHERE t.status IN ('pending', 'generating-data') {task_filter}
+),
+ranked AS (
+    SELECT nb.id, a.running + nb.rn AS turn, a.created_at, nb.batch_index
+      FROM active a
+      CROSS JOIN LATERAL (
+        SELECT b.id, b.batch_index,
+               row_number() OVER (ORDER BY b.batch_index) AS rn
+          FROM generation_batches b
+         WHERE b.task_id = a.task_id AND b.status = 'pending' AND b.available_at <= now()
+         ORDER BY b.batch_index
+         LIMIT :limit
+      ) nb
+),
+picked AS (
+    SELECT b.id
+      FROM generation_batches b JOIN ranked r ON r.id = b.id
+     WHERE b.status = 'pending'
+     ORDER BY r.turn, r.created_at, r.batch_index
+     LIMIT :limit
+       FOR UPDATE OF b SKIP LOCKED
+)
+UPDATE generation_batches b
+   SET status = 'running', lease_owner = :owner,
+       lease_expires_at = now() + make_interval(secs => :secs),
+       attempts = b.attempts + 1, started_at = now(), last_error = b.last_error
+  FROM picked
+ WHERE b.id = picked.id
+RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup
+"""
+
+_CLAIM_SQLITE = """
+UPDATE generation_batches
+   SET status = 'running', lease_owner = :owner, lease_expires_at = :later,
+       attempts = attempts + 1, started_at = :now
+ WHERE id IN (
+    SELECT id FROM (
+        SELECT b.id, t.created_at, b.batch_index,
+               (SELECT count(*) FROM generation_batches r
+                 WHERE r.task_id = b.task_id AND r.status = 'running')
+               + row_number() OVER (PARTITION BY b.task_id ORDER BY b.batch_index) AS turn
+          FROM generation_batches b JOIN generation_tasks t ON t.task_id = b.task_id
+         WHERE b.status = 'pending' AND b.available_at <= :now
+           AND t.status IN ('pending', 'generating-data') {task_filter}
+    ) ORDER BY turn, created_at, batch_index LIMIT :limit
+ )
+RETURNING id, task_id, batch_index, size, attempts, is_topup
+"""
+
+
+def claim_batches(
+    conn: Connection, owner: str, limit: int, lease_seconds: float, task_id: str | None = None
+) -> list[ClaimedBatch]:
+    """Lease up to `limit` batches, round-robin across tasks (fewest running, then oldest)."""
+    if limit <= 0:
+        return []
+    task_filter = "AND t.task_id = :task_id" if task_id else ""
+    template = _CLAIM_POSTGRES if is_postgres(conn) else _CLAIM_SQLITE
+    _, _, params = _clock(conn, lease_seconds)
+    rows = conn.execute(
+        text(template.format(task_filter=task_filter)),
+        {"owner": owner, "limit": limit, "task_id": task_id} | params,
+    ).all()
+    claimed = [
+        ClaimedBatch(r.id, r.task_id, r.batch_index, r.size, r.attempts, bool(r.is_topup))
+        for r in rows
+    ]
+    if claimed:
+        mark_tasks_started(conn, sorted({c.task_id for c in claimed}))
+    return claimed
+
+
+def mark_tasks_started(conn: Connection, task_ids: list[str]) -> None:
+    """Move tasks whose first batch was just claimed from `pending` to `generating-data`."""
+    now, _, params = _clock(conn)
+    conn.execute(
+        text(
+            f"UPDATE generation_tasks SET status = 'generating-data',"
+            f" started_at = COALESCE(started_at, {now}), updated_at = {now}"
+            " WHERE task_id IN :ids AND status = 'pending'"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": task_ids} | params,
+    )
+
+
+def get_pending_task_with_lock(conn: Connection) -> str | None:
+    """The seed's statement: lock the oldest task with work waiting, skipping locked ones."""
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
+    now, _, params = _clock(conn)
+    row = conn.execute(
+        text(
+            "SELECT t.task_id FROM generation_tasks t"
+            f" WHERE t.status IN {ACTIVE} AND EXISTS (SELECT 1 FROM generation_batches b"
+            f"   WHERE b.task_id = t.task_id AND b.status = 'pending' AND b.available_at <= {now})"
+            f" ORDER BY t.created_at ASC LIMIT 1 {lock}"
+        ),
+        params,
+    ).first()
+    return row.task_id if row else None
+
+
+# --- leases ---------------------------------------------------------------------------------
+
+
+def renew_leases(conn: Connection, owner: str, lease_seconds: float) -> int:
+    """Extend every lease this process holds, in one statement; returns how many."""
+    _, later, params = _clock(conn, lease_seconds)
+    result = conn.execute(
+        text(
+            f"UPDATE generation_batches SET lease_expires_at = {later}"
+            " WHERE lease_owner = :owner AND status = 'running'"
+        ),
+        {"owner": owner} | params,
+    )
+    return result.rowcount
+
+
+def reclaim_expired_leases(conn: Connection, max_attempts: int) -> list[tuple[str, int]]:
+    """Take back batches whose lease ran out; those out of attempts fail with their task."""
+    now, _, params = _clock(conn)
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
+    expired = conn.execute(
+        text(
+            "SELECT id, task_id, batch_index, attempts, lease_owner FROM generation_batches"
+            f" WHERE status = 'running' AND lease_expires_at < {now} {lock}"
+        ),
+        params,
+    ).all()
+    if not expired:
+        return []
+    retry_ids = [r.id for r in expired if r.attempts < max_attempts]
+    if retry_ids:
+        conn.execute(
+            text(
+                "UPDATE generation_batches SET status = 'pending', lease_owner = NULL,"
+                " lease_expires_at = NULL, last_error = 'lease expired; taken back'"
+                " WHERE id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": retry_ids},
+        )
+    for r in expired:
+        if r.attempts >= max_attempts:
+            message = f"batch {r.batch_index} lost its worker {r.attempts} times"
+            _fail_batch_row(conn, r.id, message)
+            fail_task(conn, r.task_id, message)
+    if retry_ids:
+        notify_new_work(conn, "reclaimed")
+    return [(r.task_id, r.batch_index) for r in expired]
+
+
+def release_batches(conn: Connection, owner: str, batch_ids: list[int]) -> int:
+    """Give back leases this process cannot finish (shutdown); the attempt does not count."""
+    if not batch_ids:
+        return 0
+    result = conn.execute(
+        text(
+            "UPDATE generation_batches SET status = 'pending', lease_owner = NULL,"
+            " lease_expires_at = NULL, attempts = attempts - 1"
+            " WHERE id IN :ids AND lease_owner = :owner AND status = 'running'"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": batch_ids, "owner": owner},
+    )
+    if result.rowcount:
+        notify_new_work(conn, "released")
+    return result.rowcount
+
+
+# --- finishing (every statement fenced on the lease) -----------------------------------------
+
+
+def _fence(
+    conn: Connection, batch_id: int, owner: str, assignments: str, extra: dict[str, Any]
+) -> bool:
+    """Update a running batch only if this process still holds its lease."""
+    result = conn.execute(
+        text(
+            f"UPDATE generation_batches SET {assignments}, lease_owner = NULL,"
+            " lease_expires_at = NULL"
+            " WHERE id = :id AND lease_owner = :owner AND status = 'running'"
+        ),
+        {"id": batch_id, "owner": owner} | extra,
+    )
+    return result.rowcount == 1
+
+
+def store_personas(
+    conn: Connection, task_id: str, batch_index: int, personas: list[dict[str, Any]]
+) -> int:
+    """Insert a batch's personas; a replay or a duplicate within the task writes nothing."""
+    if not personas:
+        return 0
+    rows = [
+        {
+            "id": p["id"],
+            "task_id": task_id,
+            "batch_index": batch_index,
+            "position": position,
+            "first_name": p["first_name"],
+            "last_name": p["last_name"],
+            "date_of_birth": p["date_of_birth_date"],
+            "username": p["username"],
+            "email": p["email"],
+            "dedupe_key": p["dedupe_key"],
+            "data": p["data"],
+            "created_at": p["created_at"],
+        }
+        for position, p in enumerate(personas)
+    ]
+    dialect_insert = postgresql.insert if is_postgres(conn) else sqlite.insert
+    stmt = dialect_insert(GenerationResult).on_conflict_do_nothing()
+    result = conn.execute(stmt.returning(GenerationResult.id), rows)
+    return len(result.all())
+
+
+def finish_batch(
+    conn: Connection,
+    batch: ClaimedBatch,
+    owner: str,
+    personas: list[dict[str, Any]],
+    *,
+    duration: float,
+    calls: int = 1,
+    tokens: int | None = None,
+    quality: dict[str, Any] | None = None,
+    topup_budget: int = 0,
+) -> FinishedBatch | None:
+    """Fenced: store personas, mark the batch done and advance its task; None if lease lost."""
+    now, _, params = _clock(conn)
+    personas = personas[: batch.size]
+    if not _fence(
+        conn,
+        batch.id,
+        owner,
+        f"status = 'done', finished_at = {now}, duration_seconds = :duration,"
+        " generated = :generated, last_error = NULL",
+        {"duration": duration, "generated": len(personas)} | params,
+    ):
+        return None
+    inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
+    if inserted != len(personas):
+        conn.execute(
+            text("UPDATE generation_batches SET generated = :n WHERE id = :id"),
+            {"n": inserted, "id": batch.id},
+        )
+    task = _lock_task(conn, batch.task_id)
+    merged = merge_quality(task["quality"], quality or {}, duplicates=len(personas) - inserted)
+    conn.execute(
+        text(
+            "UPDATE generation_tasks SET generated = generated + :inserted,"
+            " batches_done = batches_done + 1, provider_calls = provider_calls + :calls,"
+            " tokens_used = COALESCE(tokens_used + :tokens, :tokens, tokens_used),"
+            f" quality = :quality, updated_at = {now} WHERE task_id = :task_id"
+        ).bindparams(bindparam("quality", type_=_json_type(conn))),
+        {
+            "inserted": inserted,
+            "calls": calls,
+            "tokens": tokens,
+            "quality": merged,
+            "task_id": batch.task_id,
+        }
+        | params,
+    )
+    shortfall = batch.size - inserted
+    topup_index = None
+    if shortfall > 0 and task["status"] in TaskStatus.active():
+        topups = _count_topups(conn, batch.task_id)
+        if topups < topup_budget:
+            topup_index = _next_batch_index(conn, batch.task_id)
+            insert_batches(conn, batch.task_id, [shortfall], topup_index, topup=True)
+            conn.execute(
+                text(
+                    "UPDATE generation_tasks SET batches_total = batches_total + 1"
+                    " WHERE task_id = :t"
+                ),
+                {"t": batch.task_id},
+            )
+            notify_new_work(conn, batch.task_id)
+        else:
+            message = (
+                f"the provider delivered too few valid, distinct personas; "
+                f"top-up budget of {topup_budget} calls used up"
+            )
+            fail_task(conn, batch.task_id, message)
+            return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
+    status = advance_task(conn, batch.task_id)
+    return FinishedBatch(inserted, status, topup_index)
+
+
+def retry_batch_later(
+    conn: Connection, batch: ClaimedBatch, owner: str, error: str, delay: float
+) -> bool:
+    """Fenced: put a batch back with a backoff before it may be claimed again."""
+    _, later, params = _clock(conn, delay)
+    return _fence(
+        conn,
+        batch.id,
+        owner,
+        f"status = 'pending', available_at = {later}, last_error = :error",
+        {"error": error} | params,
+    )
+
+
+def fail_batch(conn: Connection, batch: ClaimedBatch, owner: str, error: str) -> bool:
+    """Fenced: fail a batch for good, and its task with the same reason."""
+    now, _, params = _clock(conn)
+    if not _fence(
+        conn,
+        batch.id,
+        owner,
+        f"status = 'failed', finished_at = {now}, last_error = :error",
+        {"error": error} | params,
+    ):
+        return False
+    fail_task(conn, batch.task_id, error)
+    return True
+
+
+def _fail_batch_row(conn: Connection, batch_id: int, error: str) -> None:
+    now, _, params = _clock(conn)
+    conn.execute(
+        text(
+            f"UPDATE generation_batches SET status = 'failed', finished_at = {now},"
+            " lease_owner = NULL, lease_expires_at = NULL, last_error = :error WHERE id = :id"
+        ),
+        {"id": batch_id, "error": error} | params,
+    )
+
+
+def fail_task(conn: Connection, task_id: str, error: str) -> bool:
+    """End an unfinished task as `failed` with a reason."""
+    now, _, params = _clock(conn)
+    result = conn.execute(
+        text(
+            f"UPDATE generation_tasks SET status = 'failed', error = :error,"
+            f" finished_at = {now}, updated_at = {now}"
+            f" WHERE task_id = :task_id AND status IN {ACTIVE}"
+        ),
+        {"task_id": task_id, "error": error} | params,
+    )
+    return result.rowcount == 1
+
+
+def advance_task(conn: Connection, task_id: str) -> str:
+    """Once every batch is done: `data-generated`, then post-processing, then `completed`."""
+    now, _, params = _clock(conn)
+    row = conn.execute(
+        text("SELECT status, batches_done, batches_total FROM generation_tasks WHERE task_id = :t"),
+        {"t": task_id},
+    ).one()
+    if row.status != TaskStatus.GENERATING.value or row.batches_done < row.batches_total:
+        return str(row.status)
+    conn.execute(
+        text(
+            f"UPDATE generation_tasks SET status = 'data-generated', updated_at = {now}"
+            " WHERE task_id = :t AND status = 'generating-data'"
+        ),
+        {"t": task_id} | params,
+    )
+    # Avatars are stored with each persona as (style, seed), so post-processing is the
+    # quality report alone, and `completed` follows in this same transaction.
+    conn.execute(
+        text(
+            f"UPDATE generation_tasks SET status = 'completed', finished_at = {now},"
+            f" updated_at = {now} WHERE task_id = :t AND status = 'data-generated'"
+        ),
+        {"t": task_id} | params,
+    )
+    return TaskStatus.COMPLETED.value
+
+
+def _lock_task(conn: Connection, task_id: str) -> dict[str, Any]:
+    lock = "FOR UPDATE" if is_postgres(conn) else ""
+    row = conn.execute(
+        text(f"SELECT status, quality FROM generation_tasks WHERE task_id = :t {lock}").columns(
+            quality=_json_type(conn)
+        ),
+        {"t": task_id},
+    ).one()
+    return {"status": row.status, "quality": row.quality or {}}
+
+
+def _json_type(conn: Connection) -> Any:
+    from sqlalchemy import JSON
+
+    return postgresql.JSON() if is_postgres(conn) else JSON()
+
+
+def merge_quality(
+    current: dict[str, Any], batch: dict[str, Any], duplicates: int
+) -> dict[str, Any]:
+    """Add one batch's quality counters into the task's report (nested dicts add up too)."""
+    merged = dict(current)
+    addition = dict(batch)
+    if duplicates:
+        addition["duplicates_dropped"] = addition.get("duplicates_dropped", 0) + duplicates
+    for key, value in addition.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | dict):
+            merged[key] = value
+        elif isinstance(value, dict):
+            inner = dict(merged.get(key) or {})
+            for k, v in value.items():
+                inner[k] = inner.get(k, 0) + v if isinstance(v, int | float) else v
+            merged[key] = inner
+        else:
+            merged[key] = merged.get(key, 0) + value
+    return merged
+
+
+def _count_topups(conn: Connection, task_id: str) -> int:
+    return int(
+        conn.execute(
+            text("SELECT count(*) FROM generation_batches WHERE task_id = :t AND is_topup"),
+            {"t": task_id},
+        ).scalar_one()
+    )
+
+
+def _next_batch_index(conn: Connection, task_id: str) -> int:
+    return int(
+        conn.execute(
+            text(
+                "SELECT COALESCE(max(batch_index), -1) + 1 FROM generation_batches"
+                " WHERE task_id = :t"
+            ),
+            {"t": task_id},
+        ).scalar_one()
+    )
+
+
+def topup_budget(requested: int, batch_size: int, ratio: float) -> int:
+    """How many extra calls a task may make to make up for short or duplicate batches."""
+    return max(1, math.ceil(len(plan_batches(requested, batch_size)) * ratio))
+
+
+# --- cancel and retry -----------------------------------------------------------------------
+
+
+def cancel_task(conn: Connection, task_id: str) -> bool:
+    """Stop handing out a task's batches and end it `cancelled`; False if already finished."""
+    now, _, params = _clock(conn)
+    result = conn.execute(
+        text(
+            f"UPDATE generation_tasks SET status = 'cancelled', finished_at = {now},"
+            f" updated_at = {now} WHERE task_id = :t AND status IN {ACTIVE}"
+        ),
+        {"t": task_id} | params,
+    )
+    if result.rowcount != 1:
+        return False
+    conn.execute(
+        text(
+            "UPDATE generation_batches SET status = 'cancelled'"
+            " WHERE task_id = :t AND status = 'pending'"
+        ),
+        {"t": task_id},
+    )
+    return True
+
+
+def retry_task(conn: Connection, task_id: str) -> bool:
+    """Requeue only what a failed or cancelled task is missing; False if it is not one."""
+    now, _, params = _clock(conn)
+    task = conn.execute(
+        text(
+            "SELECT status, requested, generated, started_at FROM generation_tasks"
+            " WHERE task_id = :t"
+        ),
+        {"t": task_id},
+    ).first()
+    if task is None or task.status not in (TaskStatus.FAILED.value, TaskStatus.CANCELLED.value):
+        return False
+    conn.execute(
+        text(
+            f"UPDATE generation_batches SET status = 'pending', attempts = 0,"
+            f" available_at = {now}, last_error = NULL, finished_at = NULL"
+            " WHERE task_id = :t AND status IN ('failed', 'cancelled')"
+        ),
+        {"t": task_id} | params,
+    )
+    queued = int(
+        conn.execute(
+            text(
+                "SELECT COALESCE(sum(size), 0) FROM generation_batches"
+                " WHERE task_id = :t AND status IN ('pending', 'running')"
+            ),
+            {"t": task_id},
+        ).scalar_one()
+    )
+    missing = task.requested - task.generated - queued
+    if missing > 0:
+        insert_batches(conn, task_id, [missing], _next_batch_index(conn, task_id), topup=False)
+    done = int(
+        conn.execute(
+            text("SELECT count(*) FROM generation_batches WHERE task_id = :t AND status = 'done'"),
+            {"t": task_id},
+        ).scalar_one()
+    )
+    total = int(
+        conn.execute(
+            text("SELECT count(*) FROM generation_batches WHERE task_id = :t"), {"t": task_id}
+        ).scalar_one()
+    )
+    conn.execute(
+        text(
+            f"UPDATE generation_tasks SET status = 'pending', error = NULL, finished_at = NULL,"
+            f" batches_done = :done, batches_total = :total, updated_at = {now}"
+            " WHERE task_id = :t"
+        ),
+        {"t": task_id, "done": done, "total": total} | params,
+    )
+    notify_new_work(conn, task_id)
+    return True
+
+
+def task_row(conn: Connection, task_id: str) -> Any:
+    """A task as a plain read-only row (no ORM state to expire and reload)."""
+    from sqlalchemy import select
+
+    from avatar_data_generator.models import GenerationTask
+
+    return conn.execute(
+        select(GenerationTask.__table__).where(GenerationTask.task_id == task_id)
+    ).first()
+
+
+# --- what is left, and the seed's health figures --------------------------------------------
+
+
+def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
+    """Batches of unfinished tasks (or of one task) waiting, retries included, or running."""
+    only = "AND t.task_id = :t" if task_id else ""
+    return int(
+        conn.execute(
+            text(
+                "SELECT count(*) FROM generation_batches b JOIN generation_tasks t"
+                " ON t.task_id = b.task_id"
+                f" WHERE t.status IN {ACTIVE} AND b.status IN ('pending', 'running') {only}"
+            ),
+            {"t": task_id},
+        ).scalar_one()
+    )
+
+
+def next_available_in(conn: Connection) -> float | None:
+    """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait."""
+    row = conn.execute(
+        text(
+            "SELECT min(b.available_at) FROM generation_batches b JOIN generation_tasks t"
+            f" ON t.task_id = b.task_id WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
+        ).columns(**{"min": _utc_type()}),
+    ).first()
+    if row is None or row[0] is None:
+        return None
+    return max(0.0, (row[0] - datetime.now(UTC)).total_seconds())
+
+
+def _utc_type() -> Any:
+    from avatar_data_generator.db import UTCDateTime
+
+    return UTCDateTime()
+
+
+def queue_depth(conn: Connection) -> int:
+    """The seed's queue depth: tasks still `pending`."""
+    return int(
+        conn.execute(
+            text("SELECT COUNT(*) FROM generation_tasks WHERE status = 'pending'")
+        ).scalar_one()
+    )
+
+
+def running_batches(conn: Connection) -> int:
+    """Batches under a lease right now, across every process."""
+    return int(
+        conn.execute(
+            text("SELECT COUNT(*) FROM generation_batches WHERE status = 'running'")
+        ).scalar_one()
+    )
+
+
+def health_stats(conn: Connection) -> dict[str, Any]:
+    """The seed's four figures: processed in the last hour, queue depth, error rate, avg time."""
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    since = {"since": _sqlite_ts(hour_ago) if not is_postgres(conn) else hour_ago}
+    processed = conn.execute(
+        text(
+            "SELECT COUNT(*) FROM generation_tasks WHERE status IN ('data-generated',"
+            " 'completed') AND updated_at > :since"
+        ),
+        since,
+    ).scalar_one()
+    counts = conn.execute(
+        text(
+            "SELECT"
+            " COUNT(CASE WHEN status = 'failed' THEN 1 END) AS failed,"
+            " COUNT(CASE WHEN status IN ('data-generated', 'completed') THEN 1 END) AS success"
+            " FROM generation_tasks WHERE updated_at > :since"
+        ),
+        since,
+    ).one()
+    durations = conn.execute(
+        text(
+            "SELECT started_at, finished_at FROM generation_tasks"
+            " WHERE status = 'completed' AND finished_at > :since AND started_at IS NOT NULL"
+        ).columns(started_at=_utc_type(), finished_at=_utc_type()),
+        since,
+    ).all()
+    total = counts.failed + counts.success
+    average = (
+        sum((r.finished_at - r.started_at).total_seconds() for r in durations) / len(durations)
+        if durations
+        else None
+    )
+    return {
+        "processed_last_hour": int(processed),
+        "queue_depth": queue_depth(conn),
+        "error_rate": round(counts.failed / total, 4) if total else 0.0,
+        "failed_last_hour": int(counts.failed),
+        "succeeded_last_hour": int(counts.success),
+        "avg_processing_seconds": round(average, 3) if average is not None else None,
+        "running_batches": running_batches(conn),
+    }

@@ -1,0 +1,144 @@
+"""The in-process worker's lifecycle: APScheduler tick, dispatcher, wake-up listener, guards."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from sqlalchemy import insert
+
+from avatar_data_generator import events, queue
+from avatar_data_generator.db import db
+from avatar_data_generator.models import QueueSample
+from avatar_data_generator.workers.dispatcher import Dispatcher
+from avatar_data_generator.workers.listener import WakeupListener
+from avatar_data_generator.workers.runner import Worker
+
+log = logging.getLogger("avatar_data_generator.scheduler")
+
+EXTENSION = "avatar_worker"
+
+
+@dataclass
+class WorkerRuntime:
+    """Everything one process runs to work the queue, kept in `app.extensions`."""
+
+    app: Flask
+    worker: Worker
+    dispatcher: Dispatcher
+    scheduler: BackgroundScheduler
+    listener: WakeupListener | None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    last_tick: datetime | None = None
+    _stopped: threading.Event = field(default_factory=threading.Event)
+
+    def tick(self) -> None:
+        """The scheduler's job: wake the dispatcher and run the idempotent chores."""
+        self.last_tick = datetime.now(UTC)
+        self.dispatcher.wake()
+        with self.app.app_context():
+            try:
+                with db.engine.begin() as conn:
+                    depth = queue.queue_depth(conn)
+                    running = queue.running_batches(conn)
+                    conn.execute(
+                        insert(QueueSample),
+                        {
+                            "sampled_at": self.last_tick,
+                            "queue_depth": depth,
+                            "running_batches": running,
+                        },
+                    )
+            except Exception:
+                log.exception("[ERROR] Scheduler tick could not sample the queue")
+        events.scheduler_ticked.send(self, at=self.last_tick)
+
+    def alive(self) -> bool:
+        """Whether the scheduler and the dispatcher are both running."""
+        return bool(self.scheduler.running) and not self.worker.stopping.is_set()
+
+    def shutdown(self, graceful_timeout: float = 30.0) -> None:
+        """Stop claiming, let in-flight batches finish within the timeout, release the rest."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        log.info(
+            "[SCHEDULER] Shutting down: finishing %d running batch(es) within %.0fs",
+            self.dispatcher.busy(),
+            graceful_timeout,
+        )
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.dispatcher.stop(graceful_timeout)
+        if self.listener is not None:
+            self.listener.stop()
+
+
+def should_start(app: Flask) -> tuple[bool, str]:
+    """Whether this process may run the worker, and why not."""
+    if not app.config.get("WORKER_ENABLED", True):
+        return False, "WORKER_ENABLED is false"
+    if app.testing and not app.config.get("WORKER_IN_TESTS"):
+        return False, "testing"
+    # Under the Werkzeug reloader only the child (WERKZEUG_RUN_MAIN=true) serves requests.
+    if os.environ.get("WERKZEUG_SERVER_FD") and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return False, "reloader parent"
+    return True, ""
+
+
+def start_worker(app: Flask) -> WorkerRuntime | None:
+    """Start this process's worker once: dispatcher, listener and the APScheduler tick."""
+    existing = app.extensions.get(EXTENSION)
+    if existing is not None:
+        return existing
+    ok, why = should_start(app)
+    if not ok:
+        log.info("[SCHEDULER] Worker not started (%s)", why)
+        return None
+    cfg = app.config
+    interval = float(cfg["WORKER_INTERVAL"])
+    worker = Worker(app)
+    dispatcher = Dispatcher(worker, int(cfg["MULTITHREAD_FLOWISE"]), poll_interval=interval)
+    listener = None
+    if cfg.get("WORKER_WAKEUP", True) and worker.engine.dialect.name == "postgresql":
+        listener = WakeupListener(worker.engine, dispatcher.wake)
+    scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+    runtime = WorkerRuntime(app, worker, dispatcher, scheduler, listener)
+    scheduler.add_job(
+        runtime.tick,
+        "interval",
+        seconds=interval,
+        id="avatar-worker-tick",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    app.extensions[EXTENSION] = runtime
+    app.extensions["avatar_dispatcher"] = dispatcher
+    dispatcher.start()
+    if listener is not None:
+        listener.start()
+    scheduler.start()
+    atexit.register(runtime.shutdown, 5.0)
+    log.info(
+        "[SCHEDULER] Background scheduler started - checking for tasks every %s seconds",
+        f"{interval:g}",
+        extra={"owner": worker.owner},
+    )
+    return runtime
+
+
+def runtime_for(app: Flask) -> WorkerRuntime | None:
+    """This process's worker runtime, if it runs one."""
+    return app.extensions.get(EXTENSION)
+
+
+def init_app(app: Flask) -> None:
+    """Reserve the slot; nothing starts here: `serve`, `worker` and gunicorn's post-fork hook do."""
+    app.extensions[EXTENSION] = None

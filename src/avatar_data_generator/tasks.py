@@ -1,0 +1,301 @@
+"""Task operations shared by the CLI, the API and the pages: submit, read, cancel, retry."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from avatar_data_generator import queue
+from avatar_data_generator.config import PROVIDERS
+from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.generation.bio_settings import (
+    BioSettingsError,
+    default_bio_settings,
+    validate_bio_settings,
+)
+from avatar_data_generator.models import BioSettings, GenerationResult, GenerationTask
+
+MAX_BATCH_SIZE = 100
+
+
+class TaskInputError(ValueError):
+    """A request to create a task was invalid; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class TaskNotFound(LookupError):
+    """No task has that id."""
+
+
+class TaskStateError(RuntimeError):
+    """The task is not in a state that allows the operation."""
+
+
+def _int_field(name: str, value: Any, low: int, high: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise TaskInputError(name, f"{name} must be a whole number") from None
+    if value < low:
+        raise TaskInputError(name, f"{name} must be at least {low}")
+    if high is not None and value > high:
+        raise TaskInputError(name, f"{name} must be at most {high}")
+    return int(value)
+
+
+def saved_bio_settings() -> dict[str, Any]:
+    """The team's saved default bio settings, or the built-in defaults."""
+    row = db.session.scalar(select(BioSettings).where(BioSettings.scope == "default"))
+    return validate_bio_settings(row.settings) if row else default_bio_settings()
+
+
+def save_bio_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and store the team's default bio settings."""
+    try:
+        settings = validate_bio_settings(dict(raw))
+    except BioSettingsError as exc:
+        raise TaskInputError(f"bio_settings.{exc.field}", str(exc)) from None
+    row = db.session.scalar(select(BioSettings).where(BioSettings.scope == "default"))
+    if row is None:
+        row = BioSettings(scope="default", settings=settings)
+        db.session.add(row)
+    else:
+        row.settings = settings
+    db.session.commit()
+    return settings
+
+
+def create_task(
+    *,
+    count: Any,
+    batch_size: Any = None,
+    provider: str | None = None,
+    locale: str | None = None,
+    seed: Any = None,
+    bio_settings: Mapping[str, Any] | None = None,
+    user_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[GenerationTask, bool]:
+    """Validate and enqueue a task with its batches; returns (task, created)."""
+    cfg = current_app.config
+    count = _int_field("count", count, 1, None)
+    if count > cfg["MAX_PERSONAS_PER_TASK"]:
+        raise TaskInputError(
+            "count",
+            f"count {count} exceeds MAX_PERSONAS_PER_TASK ({cfg['MAX_PERSONAS_PER_TASK']}); "
+            "split it into smaller tasks",
+        )
+    size = _int_field(
+        "batch_size",
+        batch_size if batch_size is not None else cfg["PERSONAS_PER_BATCH"],
+        1,
+        MAX_BATCH_SIZE,
+    )
+    provider = provider or cfg["GENERATOR_PROVIDER"]
+    if provider not in PROVIDERS:
+        raise TaskInputError("provider", f"provider must be one of {', '.join(PROVIDERS)}")
+    locale = (locale or "en").strip()
+    if not locale or len(locale) > 20:
+        raise TaskInputError("locale", "locale must be a short language tag such as en or de")
+    seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
+    try:
+        settings = (
+            validate_bio_settings(dict(bio_settings))
+            if bio_settings is not None
+            else saved_bio_settings()
+        )
+    except BioSettingsError as exc:
+        raise TaskInputError(f"bio_settings.{exc.field}", str(exc)) from None
+
+    if idempotency_key:
+        existing = db.session.scalar(
+            select(GenerationTask).where(
+                GenerationTask.user_id == user_id,
+                GenerationTask.idempotency_key == idempotency_key,
+            )
+        )
+        if existing is not None:
+            return existing, False
+
+    from avatar_data_generator.generation.registry import provenance_for
+
+    sizes = queue.plan_batches(count, size)
+    task = GenerationTask(
+        requested=count,
+        batch_size=size,
+        provider=provider,
+        locale=locale,
+        seed=seed_value,
+        bio_settings=settings,
+        batches_total=len(sizes),
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        provenance=provenance_for(provider, cfg) | {"settings": settings, "seed": seed_value},
+        quality={},
+        created_at=utcnow(),
+    )
+    db.session.add(task)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key won the race.
+        db.session.rollback()
+        existing = db.session.scalar(
+            select(GenerationTask).where(
+                GenerationTask.user_id == user_id,
+                GenerationTask.idempotency_key == idempotency_key,
+            )
+        )
+        if existing is None:
+            raise
+        return existing, False
+    conn = db.session.connection()
+    queue.insert_batches(conn, task.task_id, sizes)
+    queue.notify_new_work(conn, task.task_id)
+    db.session.commit()
+    wake_local_worker()
+    return task, True
+
+
+def wake_local_worker() -> None:
+    """On SQLite there is no NOTIFY: wake this process's dispatcher directly."""
+    dispatcher = current_app.extensions.get("avatar_dispatcher")
+    if dispatcher is not None:
+        dispatcher.wake()
+
+
+def get_task(task_id: str) -> GenerationTask:
+    """The task with this id, fresh from the database."""
+    task = db.session.scalar(
+        select(GenerationTask)
+        .where(GenerationTask.task_id == task_id)
+        .execution_options(populate_existing=True)
+    )
+    if task is None:
+        raise TaskNotFound(f"no task {task_id}")
+    return task
+
+
+def cancel_task(task_id: str) -> GenerationTask:
+    """Stop handing out the task's batches and end it `cancelled`."""
+    get_task(task_id)
+    if not queue.cancel_task(db.session.connection(), task_id):
+        db.session.rollback()
+        raise TaskStateError(f"task {task_id} has already finished ({get_task(task_id).status})")
+    db.session.commit()
+    return get_task(task_id)
+
+
+def retry_task(task_id: str) -> GenerationTask:
+    """Generate only what a failed or cancelled task is missing."""
+    task = get_task(task_id)
+    if not queue.retry_task(db.session.connection(), task_id):
+        db.session.rollback()
+        raise TaskStateError(
+            f"only failed or cancelled tasks can be retried; task {task_id} is {task.status}"
+        )
+    db.session.commit()
+    wake_local_worker()
+    return get_task(task_id)
+
+
+def list_tasks(
+    status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[GenerationTask], int]:
+    """Newest first, optionally by status; returns (page, total)."""
+    query = select(GenerationTask)
+    count_query = select(db.func.count()).select_from(GenerationTask)
+    if status:
+        query = query.where(GenerationTask.status == status)
+        count_query = count_query.where(GenerationTask.status == status)
+    total = int(db.session.scalar(count_query) or 0)
+    page = db.session.scalars(
+        query.order_by(GenerationTask.created_at.desc(), GenerationTask.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(page), total
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="microseconds") if value else None
+
+
+def task_to_dict(task: GenerationTask, *, detail: bool = True) -> dict[str, Any]:
+    """A task as the contract shapes it for the CLI and the API."""
+    data: dict[str, Any] = {
+        "task_id": task.task_id,
+        "status": task.status,
+        "requested": task.requested,
+        "generated": task.generated,
+        "batches_total": task.batches_total,
+        "batches_done": task.batches_done,
+        "provider": task.provider,
+        "created_at": _iso(task.created_at),
+        "started_at": _iso(task.started_at),
+        "finished_at": _iso(task.finished_at),
+        "error": task.error,
+    }
+    if detail:
+        data |= {
+            "batch_size": task.batch_size,
+            "locale": task.locale,
+            "seed": task.seed,
+            "provider_calls": task.provider_calls,
+            "tokens_used": task.tokens_used,
+            "provenance": task.provenance or {},
+            "quality": task.quality or {},
+            "updated_at": _iso(task.updated_at),
+        }
+    return data
+
+
+def iter_personas(task_id: str, chunk: int = 2000) -> Iterator[dict[str, Any]]:
+    """Stream a task's personas in storage order with constant memory (keyset pagination)."""
+    last: tuple[int, int] = (-1, -1)
+    while True:
+        rows = db.session.execute(
+            select(GenerationResult.batch_index, GenerationResult.position, GenerationResult.data)
+            .where(
+                GenerationResult.task_id == task_id,
+                db.tuple_(GenerationResult.batch_index, GenerationResult.position) > last,
+            )
+            .order_by(GenerationResult.batch_index, GenerationResult.position)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row.data
+        last = (rows[-1].batch_index, rows[-1].position)
+        db.session.expunge_all()
+
+
+def wait_for_finish(task_id: str, poll: float = 0.5, stop: threading.Event | None = None) -> None:
+    """Block until the task reaches a finished status."""
+    import time
+
+    while True:
+        db.session.rollback()
+        task = get_task(task_id)
+        if task.status in ("completed", "failed", "cancelled"):
+            return
+        if stop is not None and stop.is_set():
+            return
+        time.sleep(poll)
+
+
+def db_ping() -> None:
+    """Raise if the database does not answer."""
+    db.session.execute(text("SELECT 1"))

@@ -1,0 +1,1 @@
+"""The in-process worker: batch runner, dispatcher, wake-up listener, provider slots."""

@@ -1,0 +1,114 @@
+"""The dispatcher: one thread that keeps up to MULTITHREAD_FLOWISE batches running."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from avatar_data_generator import queue
+from avatar_data_generator.workers.runner import Worker
+
+log = logging.getLogger("avatar_data_generator.worker")
+
+
+class Dispatcher:
+    """Waits on an event set by NOTIFY, by a finished batch and by the scheduler tick.
+
+    Each wake it claims as many batches as it has free threads, so a wake-up during a busy
+    moment is never lost and a freed thread is refilled at once, not at the next tick.
+    """
+
+    def __init__(self, worker: Worker, threads: int, poll_interval: float) -> None:
+        self.worker = worker
+        self.threads = max(1, threads)
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="avatar-batch")
+        self._futures: set[Future[None]] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="avatar-dispatcher", daemon=True)
+        self.claims = 0
+        worker.on_reclaimed.append(self.wake)
+
+    def start(self) -> None:
+        """Start the heartbeat and the dispatcher thread."""
+        self.worker.start_heartbeat()
+        self._thread.start()
+        self.wake()
+
+    def wake(self) -> None:
+        """Ask the dispatcher to look for work now."""
+        self._wake.set()
+
+    def busy(self) -> int:
+        """Batches running in this process."""
+        with self._lock:
+            return len(self._futures)
+
+    def _run(self) -> None:
+        failures = 0
+        while not self.worker.stopping.is_set():
+            timeout = self.poll_interval
+            self._wake.wait(timeout)
+            self._wake.clear()
+            if self.worker.stopping.is_set():
+                break
+            free = self.threads - self.busy()
+            if free <= 0:
+                continue
+            try:
+                claimed = self.worker.claim(free)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                log.error("[ERROR] Error fetching pending task: %s", exc)
+                self.worker.stopping.wait(min(30.0, 0.5 * 2**failures))
+                self._wake.set()
+                continue
+            self.claims += len(claimed)
+            for batch in claimed:
+                future = self._pool.submit(self.worker.run_batch, batch)
+                with self._lock:
+                    self._futures.add(future)
+                future.add_done_callback(self._done)
+            if len(claimed) == free:
+                self._wake.set()  # there may be more waiting
+            elif not claimed:
+                self._schedule_next_retry()
+
+    def _schedule_next_retry(self) -> None:
+        """If a batch is backing off, wake when it becomes claimable instead of at the next tick."""
+        try:
+            with self.worker.engine.connect() as conn:
+                seconds = queue.next_available_in(conn)
+        except Exception:
+            return
+        if seconds is not None and 0 < seconds < self.poll_interval:
+            timer = threading.Timer(seconds + 0.01, self.wake)
+            timer.daemon = True
+            timer.start()
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._futures.discard(future)
+        self._wake.set()
+
+    def stop(self, graceful_timeout: float) -> None:
+        """Stop claiming, let running batches finish within the timeout, release the rest."""
+        self.worker.stopping.set()
+        self._wake.set()
+        deadline = time.monotonic() + graceful_timeout
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.busy():
+            try:
+                self.worker.release_all()
+            except Exception as exc:
+                log.error(
+                    "[ERROR] Could not release leases at shutdown (%s); they will expire", exc
+                )
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.worker.stop()
+        self._thread.join(timeout=2)

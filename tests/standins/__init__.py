@@ -1,0 +1,1 @@
+"""Stand-ins for external services, run as real HTTP servers on loopback."""

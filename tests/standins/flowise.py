@@ -1,0 +1,214 @@
+"""A Flowise stand-in: a real HTTP server on loopback with scripted answers and faults.
+
+It answers `POST /api/v1/prediction/<chatflow>` like Flowise 3.1 with an output parser does,
+records every request, counts calls in flight (to check the global cap) and can be told to
+be slow or to play a fault once. Run it in-process (`FlowiseStandIn().start()`) or as a
+process (`python -m tests.standins.flowise --port P --delay S`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+GENDERS = ("female", "male", "non-binary")
+
+
+def fake_persona(rng: random.Random, n: int) -> dict[str, Any]:
+    """A plausible persona as a model would write it."""
+    gender = rng.choice(GENDERS)
+    first = rng.choice(["Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo"])
+    last = rng.choice(["Lopez", "Meyer", "Ng", "Okoro", "Patel", "Quinn", "Rossi", "Sato"])
+    dob = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
+    tag = rng.randrange(10**9)
+    return {
+        "first_name": first,
+        "last_name": f"{last}{tag % 1000}",
+        "gender": gender,
+        "date_of_birth": dob.isoformat(),
+        "age": 99,
+        "country": "Canada",
+        "city": "Toronto",
+        "nationality": "Canadian",
+        "occupation": "analyst",
+        "education": "BSc",
+        "interests": ["chess", "running"],
+        "personality": "calm",
+        "username": f"{first.lower()}_{tag}",
+        "email": f"{first.lower()}.{tag}@gmail.com",
+        "bios": {"x": f"{first} likes chess #{n}", "instagram": f"{first} runs"},
+    }
+
+
+@dataclass
+class FlowiseStandIn:
+    """The server and its script; `requests` holds every JSON body received."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    delay: float = 0.0
+    api_key: str | None = None
+    seed: int = 1
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    faults: deque[str] = field(default_factory=deque)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL to put in FLOWISE_API_URL."""
+        assert self._server is not None
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    @property
+    def calls(self) -> int:
+        """Prediction requests received so far."""
+        with self._lock:
+            return len(self.requests)
+
+    def start(self) -> FlowiseStandIn:
+        """Serve in a daemon thread."""
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                if self.path == "/api/v1/ping":
+                    self._send(200, "pong", "text/plain")
+                else:
+                    self._send(404, json.dumps({"message": "not found"}))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                standin._handle(self, body)
+
+            def _send(
+                self,
+                status: int,
+                text: str,
+                ctype: str = "application/json",
+                extra: dict[str, str] | None = None,
+            ) -> None:
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (extra or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def _handle(self, handler: Any, body: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(dict(handler.headers))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            fault = self.faults.popleft() if self.faults else None
+            n = len(self.requests)
+        try:
+            if self.api_key and handler.headers.get("Authorization") != f"Bearer {self.api_key}":
+                handler._send(
+                    500,
+                    json.dumps(
+                        {
+                            "statusCode": 500,
+                            "success": False,
+                            "message": "Error: predictionsServices.buildChatflow - Unauthorized",
+                        }
+                    ),
+                )
+                return
+            if self.delay:
+                time.sleep(self.delay)
+            count = int(((body.get("overrideConfig") or {}).get("vars") or {}).get("count") or 1)
+            rng = random.Random(f"{self.seed}:{n}")
+            personas = [fake_persona(rng, n) for _ in range(count)]
+            self._answer(handler, fault, personas)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, handler: Any, fault: str | None, personas: list[dict[str, Any]]) -> None:
+        """Play a fault, or answer like a chatflow with a structured output parser."""
+        if fault == "429":
+            handler._send(
+                429, json.dumps({"message": "Too many requests"}), extra={"Retry-After": "1"}
+            )
+        elif fault == "502":
+            handler._send(502, "<html>Bad Gateway</html>", "text/html")
+        elif fault == "500-timeout":
+            handler._send(
+                500,
+                json.dumps(
+                    {"statusCode": 500, "success": False, "message": "Error: Request timed out"}
+                ),
+            )
+        elif fault == "fenced":
+            text = "Here you go:\n```json\n" + json.dumps({"personas": personas}) + "\n```"
+            handler._send(200, json.dumps({"text": text, "chatId": "x"}))
+        elif fault == "bare-list":
+            handler._send(200, json.dumps({"json": personas}))
+        elif fault == "short":
+            handler._send(200, json.dumps({"json": {"personas": personas[: len(personas) // 2]}}))
+        elif fault == "duplicates":
+            dup = personas[:1] * len(personas)
+            handler._send(200, json.dumps({"json": {"personas": dup}}))
+        elif fault == "long-bios":
+            for p in personas:
+                p["bios"] = {"x": "word " * 100, "tiktok": "🎉" * 200}
+            handler._send(200, json.dumps({"json": {"personas": personas}}))
+        elif fault == "truncated":
+            text = json.dumps({"personas": personas})
+            handler._send(200, json.dumps({"text": text[: int(len(text) * 0.7)]}))
+        elif fault == "hang":
+            time.sleep(3600)
+        else:
+            handler._send(200, json.dumps({"json": {"personas": personas}, "chatId": "x"}))
+
+
+def main() -> None:
+    """Run the stand-in as its own process."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args()
+    standin = FlowiseStandIn(port=args.port, delay=args.delay, api_key=args.api_key).start()
+    print(f"flowise stand-in on {standin.url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        standin.stop()
+
+
+if __name__ == "__main__":
+    main()
