@@ -648,9 +648,9 @@ def next_available_in(conn: Connection) -> float | None:
     """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait."""
     row = conn.execute(
         text(
-            "SELECT min(b.available_at) FROM generation_batches b JOIN generation_tasks t"
+            "SELECT min(b.available_at) AS next_at FROM generation_batches b JOIN generation_tasks t"
             f" ON t.task_id = b.task_id WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
-        ).columns(**{"min": _utc_type()}),
+        ).columns(next_at=_utc_type()),
     ).first()
     if row is None or row[0] is None:
         return None

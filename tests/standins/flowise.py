@@ -2,7 +2,9 @@
 
 It answers `POST /api/v1/prediction/<chatflow>` like Flowise 3.1 with an output parser does,
 records every request, counts calls in flight (to check the global cap) and can be told to
-be slow or to play a fault once. Run it in-process (`FlowiseStandIn().start()`) or as a
+be slow or to play a fault once. Faults: 429, 502, 503, 504-html, 500-timeout, unauthorized,
+404, 400, fenced, prose, bare-list, short, duplicates, long-bios, truncated, empty, hang.
+Run it in-process (`FlowiseStandIn().start()`) or as a
 process (`python -m tests.standins.flowise --port P --delay S`).
 """
 
@@ -188,6 +190,45 @@ class FlowiseStandIn:
         elif fault == "truncated":
             text = json.dumps({"personas": personas})
             handler._send(200, json.dumps({"text": text[: int(len(text) * 0.7)]}))
+        elif fault == "prose":
+            text = "Sure! Here are the personas " + json.dumps(personas) + " Enjoy."
+            handler._send(200, json.dumps({"text": text, "chatId": "x"}))
+        elif fault == "empty":
+            handler._send(200, json.dumps({"text": "I cannot help with that.", "chatId": "x"}))
+        elif fault == "504-html":
+            handler._send(
+                504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", "text/html"
+            )
+        elif fault == "503":
+            handler._send(503, json.dumps({"message": "Service Unavailable"}))
+        elif fault == "unauthorized":
+            handler._send(
+                500,
+                json.dumps(
+                    {
+                        "statusCode": 500,
+                        "success": False,
+                        "message": "Error: predictionsServices.buildChatflow - Unauthorized",
+                    }
+                ),
+            )
+        elif fault == "404":
+            handler._send(
+                404,
+                json.dumps(
+                    {
+                        "statusCode": 404,
+                        "success": False,
+                        "message": "Chatflow 00000000-0000-0000-0000-000000000000 not found "
+                        "in the database!",
+                    }
+                ),
+            )
+        elif fault == "400":
+            handler._send(
+                400,
+                json.dumps({"statusCode": 400, "success": False, "message": "Invalid Chatflow ID"}),
+            )
         elif fault == "hang":
             time.sleep(3600)
         else:

@@ -254,8 +254,8 @@ class Worker:
         log.info(
             "Batch %d: Received response in %.2fs", batch.batch_index + 1, elapsed, extra=extra
         )
-        outcome_ = validate_batch(request, response, cfg["AVATAR_STYLE"])
-        rows = [storage_row(p) for p in outcome_.personas]
+        validated = validate_batch(request, response, cfg["AVATAR_STYLE"])
+        rows = [storage_row(p) for p in validated.personas]
         budget = queue.topup_budget(task.requested, task.batch_size, cfg["MAX_TOPUP_RATIO"])
         with self.engine.begin() as conn:
             finished = queue.finish_batch(
@@ -265,8 +265,8 @@ class Worker:
                 rows,
                 duration=elapsed,
                 calls=1,
-                tokens=outcome_.tokens,
-                quality=outcome_.quality,
+                tokens=validated.tokens,
+                quality=validated.quality | {"topup_calls": int(batch.is_topup)},
                 topup_budget=budget,
             )
         if finished is None:

@@ -1,0 +1,253 @@
+"""The queue statements: claims, leases, fences, idempotent storage, fairness, cancel and retry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from avatar_data_generator import queue, tasks
+from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.queue import ClaimedBatch
+from tests.conftest import AppFactory
+
+
+def persona(n: int, task: str = "t") -> dict[str, Any]:
+    """A storage row for a persona (as the worker builds it)."""
+    data = {"id": str(uuid.uuid4()), "first_name": f"A{n}", "last_name": f"B{task}{n}",
+            "date_of_birth": "1990-01-02", "username": f"user{task}{n}",
+            "email": f"user{task}{n}@example.com"}
+    return {**data, "date_of_birth_date": date(1990, 1, 2), "dedupe_key": f"a{n} b{n}|1990",
+            "data": data, "created_at": utcnow()}
+
+
+def submit(app: Flask, count: int, batch_size: int = 10) -> str:
+    with app.app_context():
+        task, _ = tasks.create_task(count=count, batch_size=batch_size, provider="local")
+        return task.task_id
+
+
+def claim(app: Flask, owner: str, limit: int = 1, lease: float = 60) -> list[ClaimedBatch]:
+    with app.app_context(), db.engine.begin() as conn:
+        return queue.claim_batches(conn, owner, limit, lease)
+
+
+def finish(app: Flask, batch: ClaimedBatch, owner: str, rows: list[dict[str, Any]]) -> Any:
+    with app.app_context(), db.engine.begin() as conn:
+        return queue.finish_batch(conn, batch, owner, rows, duration=0.1, topup_budget=0)
+
+
+def task_row(app: Flask, task_id: str) -> Any:
+    with app.app_context(), db.engine.connect() as conn:
+        return queue.task_row(conn, task_id)
+
+
+def test_claim_moves_task_to_generating_with_started_at(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 25)
+    assert task_row(app, task_id).status == "pending"
+    claimed = claim(app, "owner-a", limit=2)
+    assert [b.batch_index for b in claimed] == [0, 1]
+    row = task_row(app, task_id)
+    assert row.status == "generating-data"
+    assert row.started_at is not None and row.started_at.microsecond is not None
+
+
+def test_two_concurrent_claims_never_get_the_same_row(make_app: AppFactory, pg_url: str) -> None:
+    """A forced race: the first claim holds its row lock uncommitted while the second runs."""
+    app = make_app(pg_url)
+    submit(app, 10)  # one batch
+    with app.app_context():
+        first = db.engine.connect()
+        tx = first.begin()
+        got_first = queue.claim_batches(first, "a", 1, 60)
+        # Second claimer, while the first is still uncommitted: SKIP LOCKED skips the row.
+        with db.engine.begin() as second:
+            got_second = queue.claim_batches(second, "b", 1, 60)
+        tx.commit()
+        first.close()
+        with db.engine.begin() as third:
+            got_third = queue.claim_batches(third, "c", 1, 60)
+    assert len(got_first) == 1
+    assert got_second == []
+    assert got_third == []
+
+
+def test_finish_is_fenced_and_a_replay_writes_nothing(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 3, batch_size=3)
+    [batch] = claim(app, "a")
+    rows = [persona(i) for i in range(3)]
+    done = finish(app, batch, "a", rows)
+    assert done is not None and done.inserted == 3 and done.task_status == "completed"
+    assert finish(app, batch, "a", rows) is None  # lease gone: refused
+    with app.app_context(), db.engine.begin() as conn:
+        assert queue.store_personas(conn, task_id, batch.batch_index, rows) == 0
+        count = conn.execute(text("SELECT count(*) FROM generation_results")).scalar_one()
+    assert count == 3
+    row = task_row(app, task_id)
+    assert (row.generated, row.batches_done, row.status) == (3, 1, "completed")
+    assert row.finished_at >= row.started_at
+
+
+def test_lost_lease_late_finish_is_refused(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url, MAX_BATCH_ATTEMPTS=5)
+    task_id = submit(app, 2, batch_size=2)
+    [old] = claim(app, "slow-worker", lease=0.01)
+    import time
+
+    time.sleep(0.05)
+    with app.app_context(), db.engine.begin() as conn:
+        assert queue.reclaim_expired_leases(conn, 5) == [(task_id, 0)]
+    [new] = claim(app, "new-owner")
+    assert new.id == old.id and new.attempts == 2
+    assert finish(app, old, "slow-worker", [persona(1), persona(2)]) is None
+    assert finish(app, new, "new-owner", [persona(3), persona(4)]) is not None
+    with app.app_context(), db.engine.connect() as conn:
+        names = conn.execute(text("SELECT username FROM generation_results ORDER BY username"))
+        assert [r.username for r in names] == ["usert3", "usert4"]
+
+
+def test_renew_extends_only_own_leases(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    submit(app, 20)
+    claim(app, "a", lease=0.01)
+    claim(app, "b", lease=0.01)
+    with app.app_context(), db.engine.begin() as conn:
+        assert queue.renew_leases(conn, "a", 60) == 1
+    import time
+
+    time.sleep(0.05)
+    with app.app_context(), db.engine.begin() as conn:
+        reclaimed = queue.reclaim_expired_leases(conn, 5)
+    assert [index for _, index in reclaimed] == [1]  # b's lease expired, a's was renewed
+
+
+def test_attempts_are_capped_then_the_task_fails(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 5, batch_size=5)
+    for _ in range(2):
+        [batch] = claim(app, "a", lease=0.0)
+        with app.app_context(), db.engine.begin() as conn:
+            queue.reclaim_expired_leases(conn, max_attempts=2)
+    row = task_row(app, task_id)
+    assert row.status == "failed"
+    assert "lost its worker 2 times" in row.error
+    assert row.finished_at is not None
+    assert claim(app, "b") == []
+
+
+def test_round_robin_gives_a_small_task_the_next_slot(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    big = submit(app, 200)  # 20 batches
+    first = claim(app, "w", limit=2)
+    assert {b.task_id for b in first} == {big}
+    small = submit(app, 10)  # 1 batch, submitted later
+    [next_batch] = claim(app, "w", limit=1)
+    assert next_batch.task_id == small
+    # With several free slots, one claim interleaves tasks by how many they have running.
+    other = submit(app, 30)
+    # other has none running, big has two: turns are other 1, 2, 3 and big 3, 4; ties go to
+    # the older task.
+    picked = [b.task_id for b in claim(app, "w", limit=4)]
+    assert sorted(picked) == sorted([other, other, big, other])
+
+
+def test_backoff_hides_a_batch_until_available(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    submit(app, 10)
+    [batch] = claim(app, "a")
+    with app.app_context(), db.engine.begin() as conn:
+        assert queue.retry_batch_later(conn, batch, "a", "HTTP 502", delay=30)
+    assert claim(app, "a") == []
+    with app.app_context(), db.engine.connect() as conn:
+        wait = queue.next_available_in(conn)
+        assert wait is not None and 25 < wait <= 30
+        assert queue.unfinished_work(conn) == 1  # a waiting retry still counts as work
+
+
+def test_cancel_stops_handing_out_batches(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 30)
+    [running] = claim(app, "a")
+    with app.app_context():
+        cancelled = tasks.cancel_task(task_id)
+        assert cancelled.status == "cancelled" and cancelled.finished_at is not None
+        with pytest.raises(tasks.TaskStateError):
+            tasks.cancel_task(task_id)
+    assert claim(app, "a", limit=5) == []
+    # The batch that was already running may still store its personas; the task stays cancelled.
+    done = finish(app, running, "a", [persona(i) for i in range(10)])
+    assert done is not None and done.task_status == "cancelled"
+    row = task_row(app, task_id)
+    assert (row.status, row.generated) == ("cancelled", 10)
+
+
+def test_retry_generates_only_what_is_missing(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 30)
+    [b0] = claim(app, "a")
+    finish(app, b0, "a", [persona(i) for i in range(10)])
+    [b1] = claim(app, "a")
+    with app.app_context(), db.engine.begin() as conn:
+        queue.fail_batch(conn, b1, "a", "HTTP 401 Unauthorized")
+    row = task_row(app, task_id)
+    assert row.status == "failed" and "Unauthorized" in row.error
+    with app.app_context():
+        with pytest.raises(tasks.TaskStateError):
+            tasks.cancel_task(task_id)  # already finished
+        retried = tasks.retry_task(task_id)
+    assert retried.status == "pending" and retried.error is None and retried.finished_at is None
+    again = claim(app, "a", limit=10)
+    assert sorted(b.batch_index for b in again) == [1, 2]  # batch 0 is not redone
+    for b in again:
+        finish(app, b, "a", [persona(100 + 10 * b.batch_index + i) for i in range(10)])
+    row = task_row(app, task_id)
+    assert (row.status, row.generated, row.batches_done) == ("completed", 30, 3)
+
+
+def test_shortfall_queues_a_topup_batch(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 10)
+    [batch] = claim(app, "a")
+    with app.app_context(), db.engine.begin() as conn:
+        done = queue.finish_batch(conn, batch, "a", [persona(i) for i in range(7)],
+                                  duration=0.1, topup_budget=1)
+    assert done is not None and done.topup_batch == 1
+    [topup] = claim(app, "a")
+    assert (topup.batch_index, topup.size, topup.is_topup) == (1, 3, True)
+    with app.app_context(), db.engine.begin() as conn:
+        queue.finish_batch(conn, topup, "a", [persona(i) for i in range(7, 10)], duration=0.1,
+                           topup_budget=1)
+    row = task_row(app, task_id)
+    assert (row.status, row.generated, row.batches_total) == ("completed", 10, 2)
+
+
+def test_duplicates_within_a_task_are_refused_by_the_database(
+    make_app: AppFactory, any_url: str
+) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 4, batch_size=2)
+    first, second = claim(app, "a", limit=2)
+    finish(app, first, "a", [persona(1), persona(2)])
+    with app.app_context(), db.engine.begin() as conn:
+        done = queue.finish_batch(conn, second, "a", [persona(1), persona(3)], duration=0.1,
+                                  topup_budget=0)
+    assert done is not None and done.inserted == 1
+    row = task_row(app, task_id)
+    assert row.status == "failed"  # no top-up budget left: says so instead of hiding it
+    assert "too few" in row.error
+    assert row.quality["duplicates_dropped"] == 1
+
+
+def test_health_stats_has_the_seed_figures(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    submit(app, 5, batch_size=5)
+    with app.app_context(), db.engine.connect() as conn:
+        stats = queue.health_stats(conn)
+    assert stats["queue_depth"] == 1
+    assert {"processed_last_hour", "error_rate", "avg_processing_seconds"} <= set(stats)
