@@ -40,6 +40,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "OPENAI_API_KEY": (None, str),
     "OPENAI_MODEL": (None, str),
     "LEASE_SECONDS": (60.0, float),
+    "GRACEFUL_TIMEOUT": (30.0, float),
     "MAX_BATCH_ATTEMPTS": (5, int),
     "MAX_TOPUP_RATIO": (1.0, float),
     "RETRY_BASE_SECONDS": (1.0, float),

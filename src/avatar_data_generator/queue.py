@@ -339,13 +339,14 @@ def finish_batch(
         {"duration": duration, "generated": len(personas)} | params,
     ):
         return None
+    # Lock the task first: finishes of one task serialise here, before any insert.
+    task = _lock_task(conn, batch.task_id)
     inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
     if inserted != len(personas):
         conn.execute(
             text("UPDATE generation_batches SET generated = :n WHERE id = :id"),
             {"n": inserted, "id": batch.id},
         )
-    task = _lock_task(conn, batch.task_id)
     merged = merge_quality(task["quality"], quality or {}, duplicates=len(personas) - inserted)
     conn.execute(
         text(
@@ -472,7 +473,9 @@ def advance_task(conn: Connection, task_id: str) -> str:
 
 
 def _lock_task(conn: Connection, task_id: str) -> dict[str, Any]:
-    lock = "FOR UPDATE" if is_postgres(conn) else ""
+    # NO KEY UPDATE: compatible with the KEY SHARE locks that the persona inserts' foreign key
+    # takes, so two batches of one task finishing together queue up instead of deadlocking.
+    lock = "FOR NO KEY UPDATE" if is_postgres(conn) else ""
     row = conn.execute(
         text(f"SELECT status, quality FROM generation_tasks WHERE task_id = :t {lock}").columns(
             quality=_json_type(conn)
