@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.engine import make_url
 
 from avatar_data_generator import create_app
@@ -213,8 +213,13 @@ def console_script() -> str:
 def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> Any:
     """Run the console script for real and return the completed process."""
     return subprocess.run(
-        [console_script(), *args], env=env, cwd=cwd, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        [console_script(), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -225,8 +230,12 @@ def worker_processes(
     """Start n real `worker` processes; they are killed at the end of the block."""
     procs = [
         subprocess.Popen(
-            [console_script(), "worker", *(args or [])], env=env, cwd=cwd,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [console_script(), "worker", *(args or [])],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for _ in range(n)
     ]

@@ -30,8 +30,10 @@ def test_sqlite_submit_burst_status_export(tmp_path: Path) -> None:
     assert len(out) == 25
     assert len({json.loads(line)["id"] for line in out}) == 25
     target = tmp_path / "p.csv"
-    assert run_cli(["export", ids[1], "--format", "csv", "-o", str(target)], env,
-                   tmp_path).returncode == 0
+    assert (
+        run_cli(["export", ids[1], "--format", "csv", "-o", str(target)], env, tmp_path).returncode
+        == 0
+    )
     assert len(target.read_text().splitlines()) == 26
     stats = json.loads(run_cli(["stats", "--json"], env, tmp_path).stdout)
     assert stats["processed_last_hour"] == 3 and stats["error_rate"] == 0.0

@@ -42,18 +42,27 @@ def test_bad_provider_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_importing_the_package_reads_nothing(tmp_path: Path) -> None:
-    code = ("import os; os.environ['DATABASE_URL']='bogus://'; "
-            "import avatar_data_generator, avatar_data_generator.cli, "
-            "avatar_data_generator.queue, avatar_data_generator.scheduler; print('ok')")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, check=False)
+    code = (
+        "import os; os.environ['DATABASE_URL']='bogus://'; "
+        "import avatar_data_generator, avatar_data_generator.cli, "
+        "avatar_data_generator.queue, avatar_data_generator.scheduler; print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert result.stdout.strip() == "ok", result.stderr
 
 
 def test_concurrent_processes_agree_on_the_secret_key(tmp_path: Path) -> None:
-    code = ("import sys; from pathlib import Path; from avatar_data_generator.config import "
-            "ensure_secret_key; print(ensure_secret_key(Path(sys.argv[1])))")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "inst")],
-                              stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    code = (
+        "import sys; from pathlib import Path; from avatar_data_generator.config import "
+        "ensure_secret_key; print(ensure_secret_key(Path(sys.argv[1])))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "inst")], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(6)
+    ]
     keys = {p.communicate()[0].strip() for p in procs}
     assert len(keys) == 1 and len(keys.pop()) == 64

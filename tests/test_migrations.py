@@ -23,18 +23,26 @@ def test_tables_keep_the_seed_names(make_app: AppFactory, any_url: str) -> None:
     app = make_app(any_url)
     with app.app_context():
         names = set(inspect(db.engine).get_table_names())
-    assert {"generation_tasks", "generation_results", "generation_batches",
-            "bio_settings"} <= names
+    assert {"generation_tasks", "generation_results", "generation_batches", "bio_settings"} <= names
 
 
 def test_status_strings_are_stored_exactly(make_app: AppFactory, pg_url: str) -> None:
     app = make_app(pg_url)
     assert [s.value for s in TaskStatus] == [
-        "pending", "generating-data", "data-generated", "completed", "failed", "cancelled"]
+        "pending",
+        "generating-data",
+        "data-generated",
+        "completed",
+        "failed",
+        "cancelled",
+    ]
     with app.app_context(), db.engine.connect() as conn:
-        check = conn.execute(text(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conname = 'ck_generation_tasks_status'")).scalar_one()
+        check = conn.execute(
+            text(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conname = 'ck_generation_tasks_status'"
+            )
+        ).scalar_one()
     for status in TaskStatus:
         assert f"'{status.value}'" in check
 

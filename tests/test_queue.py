@@ -18,11 +18,21 @@ from tests.conftest import AppFactory
 
 def persona(n: int, task: str = "t") -> dict[str, Any]:
     """A storage row for a persona (as the worker builds it)."""
-    data = {"id": str(uuid.uuid4()), "first_name": f"A{n}", "last_name": f"B{task}{n}",
-            "date_of_birth": "1990-01-02", "username": f"user{task}{n}",
-            "email": f"user{task}{n}@example.com"}
-    return {**data, "date_of_birth_date": date(1990, 1, 2), "dedupe_key": f"a{n} b{n}|1990",
-            "data": data, "created_at": utcnow()}
+    data = {
+        "id": str(uuid.uuid4()),
+        "first_name": f"A{n}",
+        "last_name": f"B{task}{n}",
+        "date_of_birth": "1990-01-02",
+        "username": f"user{task}{n}",
+        "email": f"user{task}{n}@example.com",
+    }
+    return {
+        **data,
+        "date_of_birth_date": date(1990, 1, 2),
+        "dedupe_key": f"a{n} b{n}|1990",
+        "data": data,
+        "created_at": utcnow(),
+    }
 
 
 def submit(app: Flask, count: int, batch_size: int = 10) -> str:
@@ -131,7 +141,7 @@ def test_attempts_are_capped_then_the_task_fails(make_app: AppFactory, any_url: 
     app = make_app(any_url)
     task_id = submit(app, 5, batch_size=5)
     for _ in range(2):
-        [batch] = claim(app, "a", lease=0.0)
+        assert len(claim(app, "a", lease=0.0)) == 1
         with app.app_context(), db.engine.begin() as conn:
             queue.reclaim_expired_leases(conn, max_attempts=2)
     row = task_row(app, task_id)
@@ -215,14 +225,16 @@ def test_shortfall_queues_a_topup_batch(make_app: AppFactory, any_url: str) -> N
     task_id = submit(app, 10)
     [batch] = claim(app, "a")
     with app.app_context(), db.engine.begin() as conn:
-        done = queue.finish_batch(conn, batch, "a", [persona(i) for i in range(7)],
-                                  duration=0.1, topup_budget=1)
+        done = queue.finish_batch(
+            conn, batch, "a", [persona(i) for i in range(7)], duration=0.1, topup_budget=1
+        )
     assert done is not None and done.topup_batch == 1
     [topup] = claim(app, "a")
     assert (topup.batch_index, topup.size, topup.is_topup) == (1, 3, True)
     with app.app_context(), db.engine.begin() as conn:
-        queue.finish_batch(conn, topup, "a", [persona(i) for i in range(7, 10)], duration=0.1,
-                           topup_budget=1)
+        queue.finish_batch(
+            conn, topup, "a", [persona(i) for i in range(7, 10)], duration=0.1, topup_budget=1
+        )
     row = task_row(app, task_id)
     assert (row.status, row.generated, row.batches_total) == ("completed", 10, 2)
 
@@ -235,8 +247,9 @@ def test_duplicates_within_a_task_are_refused_by_the_database(
     first, second = claim(app, "a", limit=2)
     finish(app, first, "a", [persona(1), persona(2)])
     with app.app_context(), db.engine.begin() as conn:
-        done = queue.finish_batch(conn, second, "a", [persona(1), persona(3)], duration=0.1,
-                                  topup_budget=0)
+        done = queue.finish_batch(
+            conn, second, "a", [persona(1), persona(3)], duration=0.1, topup_budget=0
+        )
     assert done is not None and done.inserted == 1
     row = task_row(app, task_id)
     assert row.status == "failed"  # no top-up budget left: says so instead of hiding it
@@ -251,3 +264,31 @@ def test_health_stats_has_the_seed_figures(make_app: AppFactory, any_url: str) -
         stats = queue.health_stats(conn)
     assert stats["queue_depth"] == 1
     assert {"processed_last_hour", "error_rate", "avg_processing_seconds"} <= set(stats)
+
+
+def test_concurrent_finishes_of_one_task_do_not_deadlock(make_app: AppFactory, pg_url: str) -> None:
+    """The persona inserts' foreign key takes KEY SHARE on the task; finishing must not deadlock."""
+    import threading
+
+    app = make_app(pg_url)
+    task_id = submit(app, 200, batch_size=10)
+    batches = claim(app, "a", limit=20)
+    barrier = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+
+    def finish_one(batch: ClaimedBatch) -> None:
+        rows = [persona(1000 * batch.batch_index + i) for i in range(10)]
+        barrier.wait()
+        try:
+            assert finish(app, batch, "a", rows) is not None
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=finish_one, args=(b,)) for b in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    row = task_row(app, task_id)
+    assert (row.status, row.generated, row.batches_done) == ("completed", 200, 20)

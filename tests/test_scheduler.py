@@ -55,5 +55,7 @@ def test_other_cli_commands_do_not_start_it(sqlite_url: str, tmp_path: Path) -> 
     assert "[SCHEDULER] Background scheduler started" not in result.stderr
     result = run_cli(["worker", "--burst"], env, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "[SCHEDULER] Background scheduler started - checking for tasks every 30 seconds" \
+    assert (
+        "[SCHEDULER] Background scheduler started - checking for tasks every 30 seconds"
         in result.stderr
+    )

@@ -32,6 +32,8 @@ class ClaimedBatch:
     size: int
     attempts: int
     is_topup: bool
+    #: This claim moved its task from `pending` to `generating-data`.
+    task_started: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,26 +166,31 @@ def claim_batches(
         text(template.format(task_filter=task_filter)),
         {"owner": owner, "limit": limit, "task_id": task_id} | params,
     ).all()
-    claimed = [
-        ClaimedBatch(r.id, r.task_id, r.batch_index, r.size, r.attempts, bool(r.is_topup))
-        for r in rows
-    ]
-    if claimed:
-        mark_tasks_started(conn, sorted({c.task_id for c in claimed}))
+    started = mark_tasks_started(conn, sorted({r.task_id for r in rows})) if rows else set()
+    claimed = []
+    for r in rows:
+        first = r.task_id in started
+        started.discard(r.task_id)
+        claimed.append(
+            ClaimedBatch(
+                r.id, r.task_id, r.batch_index, r.size, r.attempts, bool(r.is_topup), first
+            )
+        )
     return claimed
 
 
-def mark_tasks_started(conn: Connection, task_ids: list[str]) -> None:
-    """Move tasks whose first batch was just claimed from `pending` to `generating-data`."""
+def mark_tasks_started(conn: Connection, task_ids: list[str]) -> set[str]:
+    """Move tasks whose first batch was just claimed to `generating-data`; returns those."""
     now, _, params = _clock(conn)
-    conn.execute(
+    rows = conn.execute(
         text(
             f"UPDATE generation_tasks SET status = 'generating-data',"
             f" started_at = COALESCE(started_at, {now}), updated_at = {now}"
-            " WHERE task_id IN :ids AND status = 'pending'"
+            " WHERE task_id IN :ids AND status = 'pending' RETURNING task_id"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": task_ids} | params,
-    )
+    ).all()
+    return {r.task_id for r in rows}
 
 
 def get_pending_task_with_lock(conn: Connection) -> str | None:
@@ -651,8 +658,9 @@ def next_available_in(conn: Connection) -> float | None:
     """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait."""
     row = conn.execute(
         text(
-            "SELECT min(b.available_at) AS next_at FROM generation_batches b JOIN generation_tasks t"
-            f" ON t.task_id = b.task_id WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
+            "SELECT min(b.available_at) AS next_at FROM generation_batches b"
+            " JOIN generation_tasks t ON t.task_id = b.task_id"
+            f" WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
         ).columns(next_at=_utc_type()),
     ).first()
     if row is None or row[0] is None:

@@ -1,4 +1,4 @@
-"""Several real worker processes on one PostgreSQL: exactly-once, kill -9 takeover, the global cap."""
+"""Real worker processes on one PostgreSQL: exactly-once, kill -9 takeover, the global cap."""
 
 from __future__ import annotations
 
@@ -23,8 +23,12 @@ CHATFLOW = str(uuid.uuid4())
 
 
 def flowise_config(url: str) -> dict[str, Any]:
-    return {"GENERATOR_PROVIDER": "flowise", "FLOWISE_API_URL": url,
-            "FLOWISE_CHATFLOW_ID": CHATFLOW, "FLOWISE_TIMEOUT": 30}
+    return {
+        "GENERATOR_PROVIDER": "flowise",
+        "FLOWISE_API_URL": url,
+        "FLOWISE_CHATFLOW_ID": CHATFLOW,
+        "FLOWISE_TIMEOUT": 30,
+    }
 
 
 def submit_many(app: Flask, n: int, count: int, batch_size: int) -> list[str]:
@@ -54,8 +58,7 @@ def test_four_workers_drain_100_tasks_exactly_once(
 ) -> None:
     app = make_app(pg_url, **flowise_config(flowise.url))
     submit_many(app, 100, count=20, batch_size=10)  # 200 batches
-    env = cli_env(pg_url, **flowise_config(flowise.url), MULTITHREAD_FLOWISE=4,
-                  WORKER_INTERVAL=1)
+    env = cli_env(pg_url, **flowise_config(flowise.url), MULTITHREAD_FLOWISE=4, WORKER_INTERVAL=1)
     with worker_processes(4, env, tmp_path, ["--burst"]) as procs:
         for proc in procs:
             out, _ = proc.communicate(timeout=240)
@@ -76,13 +79,23 @@ def test_kill_9_of_a_worker_holding_leases_is_taken_over(
     flowise.delay = 1.0
     app = make_app(pg_url, **flowise_config(flowise.url))
     [task_id] = submit_many(app, 1, count=12, batch_size=2)  # 6 batches
-    env = cli_env(pg_url, **flowise_config(flowise.url), MULTITHREAD_FLOWISE=2,
-                  LEASE_SECONDS=2, WORKER_INTERVAL=1)
+    env = cli_env(
+        pg_url,
+        **flowise_config(flowise.url),
+        MULTITHREAD_FLOWISE=2,
+        LEASE_SECONDS=2,
+        WORKER_INTERVAL=1,
+    )
     with worker_processes(1, env, tmp_path) as [victim]:
-        assert wait_until(lambda: scalar(
-            app, "SELECT count(*) FROM generation_batches WHERE status = 'running'") == 2, 30)
-        owner = scalar(app, "SELECT min(lease_owner) FROM generation_batches"
-                            " WHERE status = 'running'")
+        assert wait_until(
+            lambda: (
+                scalar(app, "SELECT count(*) FROM generation_batches WHERE status = 'running'") == 2
+            ),
+            30,
+        )
+        owner = scalar(
+            app, "SELECT min(lease_owner) FROM generation_batches WHERE status = 'running'"
+        )
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(10)
     killed_at = time.monotonic()
@@ -96,8 +109,9 @@ def test_kill_9_of_a_worker_holding_leases_is_taken_over(
         assert task.generated == 12
     assert scalar(app, "SELECT count(*) FROM generation_results") == 12
     assert "expired lease" in out or "Took back" in out
-    assert scalar(app, "SELECT count(*) FROM generation_batches WHERE lease_owner = :o",
-                  o=owner) == 0
+    assert (
+        scalar(app, "SELECT count(*) FROM generation_batches WHERE lease_owner = :o", o=owner) == 0
+    )
     assert took < 60
 
 
@@ -107,8 +121,13 @@ def test_global_cap_is_never_exceeded_across_processes(
     flowise.delay = 0.5
     app = make_app(pg_url, **flowise_config(flowise.url))
     submit_many(app, 6, count=40, batch_size=10)  # 24 batches
-    env = cli_env(pg_url, **flowise_config(flowise.url), MULTITHREAD_FLOWISE=4,
-                  FLOWISE_MAX_CONCURRENCY=3, WORKER_INTERVAL=1)
+    env = cli_env(
+        pg_url,
+        **flowise_config(flowise.url),
+        MULTITHREAD_FLOWISE=4,
+        FLOWISE_MAX_CONCURRENCY=3,
+        WORKER_INTERVAL=1,
+    )
     started = time.monotonic()
     with worker_processes(3, env, tmp_path, ["--burst"]) as procs:
         for proc in procs:
@@ -134,8 +153,13 @@ def test_a_submit_from_another_process_wakes_an_idle_worker(
         with app.app_context():
             task, _ = tasks.create_task(count=5, batch_size=5, provider="local")
             task_id = task.task_id
-        assert wait_until(lambda: scalar(
-            app, "SELECT count(*) FROM generation_tasks WHERE started_at IS NOT NULL") == 1, 10)
+        assert wait_until(
+            lambda: (
+                scalar(app, "SELECT count(*) FROM generation_tasks WHERE started_at IS NOT NULL")
+                == 1
+            ),
+            10,
+        )
     with app.app_context():
         task = tasks.get_task(task_id)
         assert task.started_at is not None

@@ -208,6 +208,9 @@ class Worker:
             seed=batch_seed(task.seed, batch.batch_index),
             attempt=batch.attempts,
         )
+        if batch.task_started:
+            log.info("Processing Task: %s", batch.task_id, extra=extra)
+            log.info("Status updated to 'generating-data'", extra=extra)
         log.info(
             "Batch %d: Requesting %d personas from %s...",
             batch.batch_index + 1,

@@ -31,7 +31,6 @@ def process_single_task(app: Flask | None = None, worker: Worker | None = None) 
     own_worker = worker is None
     worker = worker or Worker(app)
     worker.start_heartbeat()
-    log.info("Processing Task: %s", task_id, extra={"task_id": task_id})
     threads = int(app.config["MULTITHREAD_FLOWISE"])
     try:
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="avatar-batch") as pool:
