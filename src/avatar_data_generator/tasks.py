@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -262,38 +261,30 @@ def task_to_dict(task: GenerationTask, *, detail: bool = True) -> dict[str, Any]
 
 
 def iter_personas(task_id: str, chunk: int = 2000) -> Iterator[dict[str, Any]]:
-    """Stream a task's personas in storage order with constant memory (keyset pagination)."""
+    """Stream a task's personas in storage order with constant memory (keyset pagination).
+
+    Each chunk is read on its own short connection, so a long download never holds a
+    transaction open (SQLite's write lock, PostgreSQL's snapshot) while the client reads.
+    """
     last: tuple[int, int] = (-1, -1)
+    query = (
+        select(GenerationResult.batch_index, GenerationResult.position, GenerationResult.data)
+        .where(GenerationResult.task_id == task_id)
+        .order_by(GenerationResult.batch_index, GenerationResult.position)
+        .limit(chunk)
+    )
     while True:
-        rows = db.session.execute(
-            select(GenerationResult.batch_index, GenerationResult.position, GenerationResult.data)
-            .where(
-                GenerationResult.task_id == task_id,
-                db.tuple_(GenerationResult.batch_index, GenerationResult.position) > last,
-            )
-            .order_by(GenerationResult.batch_index, GenerationResult.position)
-            .limit(chunk)
-        ).all()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                query.where(
+                    db.tuple_(GenerationResult.batch_index, GenerationResult.position) > last
+                )
+            ).all()
         if not rows:
             return
         for row in rows:
             yield row.data
         last = (rows[-1].batch_index, rows[-1].position)
-        db.session.expunge_all()
-
-
-def wait_for_finish(task_id: str, poll: float = 0.5, stop: threading.Event | None = None) -> None:
-    """Block until the task reaches a finished status."""
-    import time
-
-    while True:
-        db.session.rollback()
-        task = get_task(task_id)
-        if task.status in ("completed", "failed", "cancelled"):
-            return
-        if stop is not None and stop.is_set():
-            return
-        time.sleep(poll)
 
 
 def db_ping() -> None:

@@ -78,7 +78,7 @@ class Worker:
         self._lock = threading.Lock()
         self._providers: dict[str, Provider] = {}
         self._heartbeat: threading.Thread | None = None
-        self.on_reclaimed: list[Any] = []
+        self.on_reclaimed: list[Any] = []  # called when claimable work may have appeared
 
     # --- leases ----------------------------------------------------------------------------
 
@@ -128,10 +128,14 @@ class Worker:
                 )
             self.healthy.clear()
             return
-        if not self.healthy.is_set():
+        recovered = not self.healthy.is_set()
+        if recovered:
             log.info("Heartbeat recovered; claiming again", extra={"owner": self.owner})
         self.healthy.set()
         self.last_heartbeat = time.time()
+        if recovered or reclaimed:
+            for callback in self.on_reclaimed:
+                callback()  # wake the dispatcher: there is work it may claim now
         if reclaimed:
             log.warning(
                 "Took back %d expired lease(s): %s",
@@ -140,8 +144,6 @@ class Worker:
                 extra={"owner": self.owner},
             )
             events.leases_reclaimed.send(self, count=len(reclaimed))
-            for callback in self.on_reclaimed:
-                callback()
 
     def release_all(self) -> int:
         """Give back the leases of every batch still in flight (graceful shutdown)."""
