@@ -292,3 +292,13 @@ def test_concurrent_finishes_of_one_task_do_not_deadlock(make_app: AppFactory, p
     assert errors == []
     row = task_row(app, task_id)
     assert (row.status, row.generated, row.batches_done) == ("completed", 200, 20)
+
+
+def test_queue_samples_are_taken_once_per_interval(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    submit(app, 10)
+    with app.app_context(), db.engine.begin() as conn:
+        assert queue.record_queue_sample(conn, 30) is True
+        assert queue.record_queue_sample(conn, 30) is False  # another process just sampled
+        depth = conn.execute(text("SELECT queue_depth FROM queue_samples")).scalar_one()
+    assert depth == 1

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
-from avatar_data_generator.models import GenerationResult, TaskStatus
+from avatar_data_generator.models import GenerationResult, QueueSample, TaskStatus
 
 NOTIFY_CHANNEL = "avatar_data_generator_work"
 ACTIVE = "('pending', 'generating-data')"
@@ -690,6 +690,27 @@ def running_batches(conn: Connection) -> int:
             text("SELECT COUNT(*) FROM generation_batches WHERE status = 'running'")
         ).scalar_one()
     )
+
+
+def record_queue_sample(conn: Connection, min_gap_seconds: float) -> bool:
+    """Sample queue depth for the dashboard, at most once per gap across all processes."""
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=min_gap_seconds)
+    bind = {"since": since if is_postgres(conn) else _sqlite_ts(since)}
+    recent = conn.execute(
+        text("SELECT 1 FROM queue_samples WHERE sampled_at > :since LIMIT 1"), bind
+    ).first()
+    if recent is not None:
+        return False
+    conn.execute(
+        insert(QueueSample),
+        {
+            "sampled_at": now,
+            "queue_depth": queue_depth(conn),
+            "running_batches": running_batches(conn),
+        },
+    )
+    return True
 
 
 def health_stats(conn: Connection) -> dict[str, Any]:

@@ -11,11 +11,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from sqlalchemy import insert
 
 from avatar_data_generator import events, queue
 from avatar_data_generator.db import db
-from avatar_data_generator.models import QueueSample
 from avatar_data_generator.workers.dispatcher import Dispatcher
 from avatar_data_generator.workers.listener import WakeupListener
 from avatar_data_generator.workers.runner import Worker
@@ -34,6 +32,7 @@ class WorkerRuntime:
     dispatcher: Dispatcher
     scheduler: BackgroundScheduler
     listener: WakeupListener | None
+    scheduler_interval: float = 30.0
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     last_tick: datetime | None = None
     _stopped: threading.Event = field(default_factory=threading.Event)
@@ -45,16 +44,8 @@ class WorkerRuntime:
         with self.app.app_context():
             try:
                 with db.engine.begin() as conn:
-                    depth = queue.queue_depth(conn)
-                    running = queue.running_batches(conn)
-                    conn.execute(
-                        insert(QueueSample),
-                        {
-                            "sampled_at": self.last_tick,
-                            "queue_depth": depth,
-                            "running_batches": running,
-                        },
-                    )
+                    # Every process ticks; the dashboard wants one sample per interval.
+                    queue.record_queue_sample(conn, self.scheduler_interval * 0.9)
             except Exception:
                 log.exception("[ERROR] Scheduler tick could not sample the queue")
         events.scheduler_ticked.send(self, at=self.last_tick)
@@ -109,7 +100,7 @@ def start_worker(app: Flask) -> WorkerRuntime | None:
     if cfg.get("WORKER_WAKEUP", True) and worker.engine.dialect.name == "postgresql":
         listener = WakeupListener(worker.engine, dispatcher.wake)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
-    runtime = WorkerRuntime(app, worker, dispatcher, scheduler, listener)
+    runtime = WorkerRuntime(app, worker, dispatcher, scheduler, listener, interval)
     scheduler.add_job(
         runtime.tick,
         "interval",

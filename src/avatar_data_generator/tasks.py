@@ -125,7 +125,7 @@ def create_task(
             )
         )
         if existing is not None:
-            return existing, False
+            return get_task(existing.task_id), False
 
     from avatar_data_generator.generation.registry import provenance_for
 
@@ -158,13 +158,13 @@ def create_task(
         )
         if existing is None:
             raise
-        return existing, False
+        return get_task(existing.task_id), False
     conn = db.session.connection()
     queue.insert_batches(conn, task.task_id, sizes)
     queue.notify_new_work(conn, task.task_id)
     db.session.commit()
     wake_local_worker()
-    return task, True
+    return get_task(task.task_id), True
 
 
 def wake_local_worker() -> None:
@@ -175,14 +175,21 @@ def wake_local_worker() -> None:
 
 
 def get_task(task_id: str) -> GenerationTask:
-    """The task with this id, fresh from the database."""
+    """The task with this id, fresh from the database, detached and with no transaction left open.
+
+    Ending the read here matters on SQLite, where every transaction holds the write lock:
+    a caller that goes on to stream, wait or poll must not block the workers meanwhile.
+    """
     task = db.session.scalar(
         select(GenerationTask)
         .where(GenerationTask.task_id == task_id)
         .execution_options(populate_existing=True)
     )
     if task is None:
+        db.session.rollback()
         raise TaskNotFound(f"no task {task_id}")
+    db.session.expunge(task)
+    db.session.rollback()
     return task
 
 

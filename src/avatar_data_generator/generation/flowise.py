@@ -1,8 +1,7 @@
-"""The Flowise provider (first version): the contract's request, `json` or `text` answers."""
+"""The Flowise provider: the contract's prediction request; `json` or `text` answers."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -10,58 +9,79 @@ from typing import Any
 import httpx
 
 from avatar_data_generator.generation.base import BatchRequest, ProviderError, ProviderResponse
+from avatar_data_generator.generation.http import (
+    classify_response,
+    classify_transport,
+    make_client,
+)
+from avatar_data_generator.generation.pipeline import parse_items
+from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, vars_for
+
+LABEL = "Flowise"
 
 
 class FlowiseProvider:
-    """Calls a Flowise chatflow's prediction API."""
+    """Calls one Flowise chatflow's prediction API, a fresh chatId per request."""
 
     name = "flowise"
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
-        if not settings.get("FLOWISE_API_URL") or not settings.get("FLOWISE_CHATFLOW_ID"):
+        base = settings.get("FLOWISE_API_URL")
+        chatflow = settings.get("FLOWISE_CHATFLOW_ID")
+        if not base or not chatflow:
             raise ValueError("FLOWISE_API_URL and FLOWISE_CHATFLOW_ID must be set for flowise")
-        self.url = (
-            f"{str(settings['FLOWISE_API_URL']).rstrip('/')}/api/v1/prediction/"
-            f"{settings['FLOWISE_CHATFLOW_ID']}"
-        )
-        self.chatflow_id = str(settings["FLOWISE_CHATFLOW_ID"])
-        headers = {"Content-Type": "application/json"}
+        self.base_url = str(base).rstrip("/")
+        self.chatflow_id = str(chatflow).strip()
+        self.url = f"{self.base_url}/api/v1/prediction/{self.chatflow_id}"
+        self.timeout = float(settings.get("FLOWISE_TIMEOUT") or 300)
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if settings.get("FLOWISE_API_KEY"):
             headers["Authorization"] = f"Bearer {settings['FLOWISE_API_KEY']}"
-        self.client = httpx.Client(headers=headers, timeout=float(settings["FLOWISE_TIMEOUT"]))
+        self.client = make_client(self.timeout, headers)
 
     def provenance(self) -> dict[str, Any]:
-        """Identify the chatflow."""
-        return {"provider": "flowise", "chatflow_id": self.chatflow_id, "prompt_version": "1"}
+        """Identify the chatflow and the prompt."""
+        return {
+            "provider": self.name,
+            "chatflow_id": self.chatflow_id,
+            "api_url": self.base_url,
+            "prompt_version": PROMPT_VERSION,
+        }
 
-    def generate(self, request: BatchRequest) -> ProviderResponse:
-        """One prediction call."""
-        body = {
-            "question": f'Generate {request.count} personas as JSON {{"personas": [...]}}.',
-            "overrideConfig": {
-                "vars": {
-                    "count": request.count,
-                    "bio_settings": json.dumps(request.bio_settings),
-                    "locale": request.locale,
-                }
-            },
+    def request_body(self, request: BatchRequest) -> dict[str, Any]:
+        """The contract's body: the question alone suffices; vars help Flowise before 3.1.3."""
+        return {
+            "question": build_prompt(request),
+            "overrideConfig": {"vars": vars_for(request)},
             "chatId": str(uuid.uuid4()),
             "streaming": False,
         }
+
+    def generate(self, request: BatchRequest) -> ProviderResponse:
+        """One prediction call for one batch."""
         try:
-            response = self.client.post(self.url, json=body)
+            response = self.client.post(self.url, json=self.request_body(request))
         except httpx.HTTPError as exc:
-            raise ProviderError(f"Flowise unreachable: {exc}", retryable=True) from exc
-        if response.status_code != 200:
+            raise classify_transport(LABEL, self.url, exc, self.timeout) from exc
+        if response.status_code >= 400:
+            raise classify_response(LABEL, response, "check FLOWISE_API_KEY")
+        try:
+            data: Any = response.json()
+        except ValueError:
+            data = response.text
+        payload: Any
+        if isinstance(data, dict) and data.get("json") not in (None, "", {}):
+            payload = data["json"]
+        elif isinstance(data, dict):
+            payload = data.get("text") or ""
+        else:
+            payload = data
+        items, repaired = parse_items(payload)
+        if not items:
+            shown = str(payload)[:200] if payload else "an empty answer"
             raise ProviderError(
-                f"Flowise HTTP {response.status_code}: {response.text[:200]}",
-                retryable=response.status_code in (408, 429, 502, 503, 504),
+                f"{LABEL} answered without any personas: {shown}",
+                retryable=True,
                 status_code=response.status_code,
             )
-        data = response.json()
-        items = data.get("json")
-        if isinstance(items, dict):
-            items = items.get("personas", [])
-        if items is None:
-            items = json.loads(data.get("text") or "{}").get("personas", [])
-        return ProviderResponse(items=list(items))
+        return ProviderResponse(items=items, repaired=repaired, model=f"flowise:{self.chatflow_id}")

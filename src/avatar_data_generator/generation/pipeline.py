@@ -1,52 +1,372 @@
-"""Turn a provider's raw items into valid, normalised personas (first version)."""
+"""Turn a provider's raw answer into valid, normalised, distinct personas.
+
+Parse (repairing broken or truncated JSON), validate each item on its own, normalise what a
+model gets wrong (age, e-mail domain, over-long bios), and drop duplicates within the batch.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import unicodedata
 import uuid
+from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
+
+import json_repair
+import regex
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 from avatar_data_generator.generation.base import BatchOutcome, BatchRequest, ProviderResponse
+from avatar_data_generator.generation.bio_settings import GENDERS, PLATFORM_LIMITS
+
+#: The persona fields every provider must deliver (the app adds id, age, avatar, synthetic).
+PERSONA_FIELDS = (
+    "first_name",
+    "last_name",
+    "gender",
+    "date_of_birth",
+    "country",
+    "city",
+    "nationality",
+    "occupation",
+    "education",
+    "interests",
+    "personality",
+    "username",
+    "email",
+    "bios",
+)
+RESERVED_EMAIL_DOMAIN = "example.com"
+_RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
+_RESERVED_TLDS = (".example", ".test", ".invalid", ".localhost")
+_GRAPHEME = regex.compile(r"\X")
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)(?:```|\Z)", re.DOTALL)
+_GENDER_ALIASES = {
+    "female": "female",
+    "f": "female",
+    "woman": "female",
+    "male": "male",
+    "m": "male",
+    "man": "male",
+    "non-binary": "non-binary",
+    "nonbinary": "non-binary",
+    "non binary": "non-binary",
+    "non_binary": "non-binary",
+    "nb": "non-binary",
+    "enby": "non-binary",
+}
+_PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "tik tok": "tiktok"}
+_USERNAME_BAD = re.compile(r"[^\w.\-]+")
+_EMAIL_LOCAL_BAD = re.compile(r"[^a-z0-9._+\-]+")
+_MAX_TEXT = 300
+_EMAIL_SHAPE = re.compile(r"[a-z0-9._+\-]+@[a-z0-9.\-]+")
+_NOT_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
 
 
-def _age(dob: date, today: date) -> int:
+#: A short one-line text: stripped, not empty, not huge (checked in pydantic-core, fast).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_TEXT)]
+
+
+def _squash(value: str) -> str:
+    """Collapse runs of whitespace (and newlines, tabs) into single spaces."""
+    if "  " in value or not value.isprintable():
+        return " ".join(value.split())
+    return value.strip()
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def _personas_in(value: Any) -> list[Any] | None:
+    """The persona list inside a parsed answer: {"personas": [...]}, a bare list, or one object."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        for key in ("personas", "data", "items", "results"):
+            if isinstance(value.get(key), list):
+                return list(value[key])
+        if "first_name" in value:
+            return [value]
+    return None
+
+
+def _candidates(text: str) -> list[str]:
+    """Slices of `text` that may hold the JSON: whole, fenced blocks, first bracket onwards."""
+    out = [text.strip()]
+    out += [m.group(1).strip() for m in _FENCE.finditer(text) if m.group(1).strip()]
+    starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
+    if starts:
+        start = min(starts)
+        end = max(text.rfind("}"), text.rfind("]"))
+        out.append(text[start : end + 1] if end > start else text[start:])
+        out.append(text[start:])
+    return [c for c in dict.fromkeys(out) if c]
+
+
+def parse_items(payload: Any) -> tuple[list[Any], bool]:
+    """Persona items from an answer (object, list or text); returns (items, needed_repair)."""
+    if not isinstance(payload, str):
+        return _personas_in(payload) or [], False
+    candidates = _candidates(payload)
+    for candidate in candidates:
+        try:
+            items = _personas_in(json.loads(candidate))
+        except ValueError:
+            continue
+        if items is not None:
+            return items, False
+    for candidate in candidates:
+        if candidate[0] not in "{[":
+            continue
+        try:
+            repaired = json_repair.loads(candidate)
+        except Exception:  # json-repair gives up on some inputs; try the next slice
+            continue
+        items = _personas_in(repaired)
+        if items:
+            return items, True
+    return [], False
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+class PersonaIn(BaseModel):
+    """One persona as a provider wrote it, checked and normalised field by field."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    first_name: Text
+    last_name: Text
+    gender: str
+    date_of_birth: date
+    country: Text
+    city: Text
+    nationality: Text
+    occupation: Text
+    education: Text
+    interests: list[str]
+    personality: Text
+    username: Text
+    email: Text
+    bios: dict[str, str]
+
+    @field_validator("gender", mode="before")
+    @classmethod
+    def _gender(cls, value: Any) -> str:
+        gender = _GENDER_ALIASES.get(str(value).strip().lower())
+        if gender is None:
+            raise ValueError(f"must be one of {', '.join(GENDERS)}")
+        return gender
+
+    @field_validator("interests", mode="before")
+    @classmethod
+    def _interests(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,;]", value)]
+        if isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()][:20]
+            if not value:
+                raise ValueError("needs at least one interest")
+        return value
+
+    @field_validator("bios", mode="before")
+    @classmethod
+    def _bios(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): _squash(v) for k, v in value.items() if isinstance(v, str)}
+        return value
+
+
+def grapheme_count(text: str) -> int:
+    """The characters a person sees (extended grapheme clusters)."""
+    if text.isascii():
+        return len(text)
+    return len(_GRAPHEME.findall(text))
+
+
+def trim_to_graphemes(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` graphemes, at a word boundary when one is near."""
+    if limit <= 0:
+        return ""
+    if grapheme_count(text) <= limit:
+        return text
+    clusters = _GRAPHEME.findall(text)
+    cut = "".join(clusters[:limit])
+    # Prefer the last whole word if it keeps at least half of the allowed length.
+    if not clusters[limit].isspace():
+        space = cut.rstrip().rfind(" ")
+        if space >= limit // 2:
+            cut = cut[:space]
+    return cut.rstrip(" ,;:-\u2013\u2014|\u00b7")
+
+
+def age_on(dob: date, today: date) -> int:
+    """Whole years between `dob` and `today`."""
     return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def _ascii_fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def is_reserved_email(email: str) -> bool:
+    """Whether the address sits on a domain reserved for examples (RFC 2606)."""
+    domain = email.rpartition("@")[2].lower()
+    return domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_TLDS)
+
+
+def reserved_email(email: str, username: str) -> str:
+    """The same mailbox name moved onto example.com (ASCII, safe characters only)."""
+    local = _EMAIL_LOCAL_BAD.sub("", _ascii_fold(email.partition("@")[0])).strip(".")
+    if not local:
+        local = _EMAIL_LOCAL_BAD.sub("", _ascii_fold(username)).strip(".") or "persona"
+    return f"{local[:64]}@{RESERVED_EMAIL_DOMAIN}"
+
+
+def _username(name: str, persona: PersonaIn) -> str:
+    """A handle without '@' or spaces that ends in digits (real handles rarely do)."""
+    handle = _USERNAME_BAD.sub("_", name.lstrip("@")).strip("_") or "persona"
+    if not handle[-1].isdigit():
+        digest = hashlib.blake2b(
+            f"{persona.first_name}|{persona.last_name}|{persona.date_of_birth}".encode(),
+            digest_size=4,
+        ).digest()
+        handle += str(int.from_bytes(digest, "big") % 9000 + 1000)
+    return handle[:60]
+
+
+def _error_reason(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "item"
+    return f"missing_{field}" if first["type"] == "missing" else f"invalid_{field}"
+
+
+def avatar_for(style: str, persona: dict[str, Any], key: str | None = None) -> dict[str, str]:
+    """A deterministic avatar reference: the seed is a short hash of who the persona is."""
+    key = key if key is not None else dedupe_key(persona)
+    seed = hashlib.blake2b(f"{key}|{persona['username']}".encode(), digest_size=8).hexdigest()
+    return {"style": style, "seed": seed, "url": f"/avatars/{style}/{seed}.svg"}
 
 
 def validate_batch(
     request: BatchRequest, response: ProviderResponse, avatar_style: str = "thumbs"
 ) -> BatchOutcome:
-    """Validate each raw item on its own and keep the good ones."""
+    """Validate each raw item on its own, keep the good ones, fix what can be fixed."""
     today = date.today()
+    settings = request.bio_settings or {}
+    limits: dict[str, int] = dict(settings.get("platforms") or PLATFORM_LIMITS)
+    age_min, age_max = int(settings.get("age_min", 0)), int(settings.get("age_max", 130))
+    rejected: Counter[str] = Counter()
+    genders: Counter[str] = Counter()
+    trimmed = dropped_bios = rewritten = duplicates = 0
+    seen_keys: set[str] = set()
+    seen_users: set[str] = set()
+    seen_emails: set[str] = set()
     personas: list[dict[str, Any]] = []
-    rejected = 0
     for raw in response.items:
+        if not isinstance(raw, dict):
+            rejected["not_an_object"] += 1
+            continue
         try:
-            dob = date.fromisoformat(raw["date_of_birth"])
-            persona = dict(raw)
-            persona["id"] = str(uuid.uuid4())
-            persona["age"] = _age(dob, today)
-            persona["synthetic"] = True
-            seed = persona["username"]
-            persona["avatar"] = {
-                "style": avatar_style,
-                "seed": seed,
-                "url": f"/avatars/{avatar_style}/{seed}.svg",
-            }
-            personas.append(persona)
-        except (KeyError, TypeError, ValueError):
-            rejected += 1
-    quality = {"asked": request.count, "received": len(response.items), "rejected": rejected}
-    return BatchOutcome(personas=personas, quality=quality, tokens=response.tokens)
+            item = PersonaIn.model_validate(raw)
+        except ValidationError as exc:
+            rejected[_error_reason(exc)] += 1
+            continue
+        if item.date_of_birth > today:
+            rejected["invalid_date_of_birth"] += 1
+            continue
+        age = age_on(item.date_of_birth, today)
+        if not age_min <= age <= age_max:
+            rejected["age_out_of_range"] += 1
+            continue
+        bios: dict[str, str] = {}
+        for key, text in item.bios.items():
+            if key in limits:
+                platform = key
+            else:
+                folded = key.strip().lower()
+                platform = _PLATFORM_ALIASES.get(folded, folded)
+            if platform not in limits or not text:
+                dropped_bios += 1
+                continue
+            limit = int(limits[platform])
+            if len(text) > limit and grapheme_count(text) > limit:
+                text = trim_to_graphemes(text, limit)
+                trimmed += 1
+                if not text:
+                    dropped_bios += 1
+                    continue
+            bios[platform] = text
+        username = _username(item.username, item)
+        email = item.email.lower()
+        if not _EMAIL_SHAPE.fullmatch(email) or not is_reserved_email(email):
+            email = reserved_email(email, username)
+            rewritten += 1
+        persona: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "first_name": _squash(item.first_name),
+            "last_name": _squash(item.last_name),
+            "gender": item.gender,
+            "date_of_birth": item.date_of_birth.isoformat(),
+            "age": age,
+            "country": _squash(item.country),
+            "city": _squash(item.city),
+            "nationality": _squash(item.nationality),
+            "occupation": _squash(item.occupation),
+            "education": _squash(item.education),
+            "interests": item.interests,
+            "personality": _squash(item.personality),
+            "username": username,
+            "email": email,
+            "bios": bios,
+        }
+        key, user = dedupe_key(persona), username.casefold()
+        if key in seen_keys or user in seen_users or email in seen_emails:
+            duplicates += 1
+            continue
+        seen_keys.add(key)
+        seen_users.add(user)
+        seen_emails.add(email)
+        persona["avatar"] = avatar_for(avatar_style, persona, key)
+        persona["synthetic"] = True
+        personas.append(persona)
+        genders[item.gender] += 1
+    surplus = personas[request.count :]
+    personas = personas[: request.count]
+    for p in surplus:
+        genders[p["gender"]] -= 1
+    quality: dict[str, Any] = {
+        "asked": request.count,
+        "received": len(response.items),
+        "valid": len(personas),
+        "repaired": int(response.repaired),
+        "truncated": int(response.truncated),
+        "rejected": dict(rejected),
+        "bios_trimmed": trimmed,
+        "bios_dropped": dropped_bios,
+        "emails_rewritten": rewritten,
+        "duplicates_dropped": duplicates,
+        "gender": {g: n for g, n in genders.items() if n},
+    }
+    return BatchOutcome(
+        personas=personas, quality=quality, tokens=response.tokens, model=response.model
+    )
+
+
+def _fold_name(text: str) -> str:
+    """Casefold, drop accents (but keep non-Latin letters), keep letters, digits and spaces."""
+    if text.isascii():
+        return _NOT_ALNUM_ASCII.sub(" ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.split())
 
 
 def dedupe_key(persona: dict[str, Any]) -> str:
     """Normalised first + last name and birth date: two personas alike here are duplicates."""
-    import unicodedata
-
-    name = f"{persona['first_name']} {persona['last_name']}"
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    return (
-        f"{' '.join(''.join(c for c in folded if c.isalnum() or c == ' ').split())}|"
-        f"{persona['date_of_birth']}"
-    )
+    name = _fold_name(f"{persona['first_name']} {persona['last_name']}")
+    return f"{name}|{persona['date_of_birth']}"

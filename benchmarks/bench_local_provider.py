@@ -1,0 +1,115 @@
+"""Local provider speed, beside a plain Faker loop making the same fields; prints one JSON object.
+
+    python -m benchmarks.bench_local_provider [--quick] [--n N] [--batch B]
+
+`local_provider_personas_per_s`: complete personas (every contract field, five bios) from
+LocalProvider.generate. `local_pipeline_personas_per_s`: the same plus validate_batch (what the
+worker does before storing). `faker_baseline_personas_per_s`: a plain Faker loop with the same
+fields. Each figure is the best of three runs, so a busy shared machine disturbs it less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from avatar_data_generator.generation.base import BatchRequest
+from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS, default_bio_settings
+from avatar_data_generator.generation.local import LocalProvider
+from avatar_data_generator.generation.pipeline import validate_batch
+
+
+def _best_rate(run: Callable[[], int], repeats: int = 3) -> float:
+    best = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        made = run()
+        best = max(best, made / (time.perf_counter() - start))
+    return best
+
+
+def _faker_loop(n: int) -> int:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    Faker.seed(1)
+    rng = random.Random(1)
+    for _ in range(n):
+        gender = rng.choice(("female", "male"))
+        first = fake.first_name_female() if gender == "female" else fake.first_name_male()
+        last = fake.last_name()
+        number = rng.randrange(10, 10000)
+        text = fake.sentence(nb_words=20)
+        {
+            "first_name": first,
+            "last_name": last,
+            "gender": gender,
+            "date_of_birth": fake.date_of_birth(minimum_age=18, maximum_age=70).isoformat(),
+            "country": "United States",
+            "city": fake.city(),
+            "nationality": "American",
+            "occupation": fake.job(),
+            "education": "Bachelor",
+            "interests": fake.words(3),
+            "personality": " and ".join(fake.words(2)),
+            "username": f"{first.lower()}{last.lower()}{number}",
+            "email": f"{first.lower()}.{last.lower()}{number}@example.com",
+            "bios": {p: text[:limit] for p, limit in PLATFORM_LIMITS.items()},
+        }
+    return n
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark and print its figures as one JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer personas (CI smoke)")
+    parser.add_argument("--n", type=int, default=None, help="personas per timed run")
+    parser.add_argument("--batch", type=int, default=100, help="personas per provider call")
+    args = parser.parse_args(argv)
+    n = args.n or (10_000 if args.quick else 50_000)
+    batches = max(1, n // args.batch)
+    settings = default_bio_settings()
+    provider = LocalProvider({})
+    requests = [
+        BatchRequest("bench", i, args.batch, "en", settings, seed=i) for i in range(batches)
+    ]
+    provider.generate(requests[0])  # load the locale data outside the timing
+
+    def generate_only() -> int:
+        return sum(len(provider.generate(r).items) for r in requests)
+
+    def generate_and_validate() -> int:
+        return sum(
+            len(validate_batch(r, provider.generate(r), "thumbs").personas) for r in requests
+        )
+
+    first = json.dumps(provider.generate(requests[1 % batches]).items, ensure_ascii=False)
+    again = json.dumps(LocalProvider({}).generate(requests[1 % batches]).items, ensure_ascii=False)
+    local = _best_rate(generate_only)
+    pipeline = _best_rate(generate_and_validate)
+    faker_n = max(1000, n // 10)
+    faker = _best_rate(lambda: _faker_loop(faker_n))
+    result = {
+        "local_provider_personas_per_s": round(local),
+        "local_pipeline_personas_per_s": round(pipeline),
+        "faker_baseline_personas_per_s": round(faker),
+        "speedup_vs_faker": round(local / faker, 1),
+        "target_personas_per_s": 10_000,
+        "meets_target": local >= 10_000,
+        "same_seed_identical_output": first == again,
+        "personas_per_run": batches * args.batch,
+        "batch_size": args.batch,
+        "python": platform.python_version(),
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,100 @@
+"""The words and the JSON schema sent to a language model for one batch."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from avatar_data_generator.generation.base import BatchRequest
+from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS, allocate_genders
+
+PROMPT_VERSION = "2"
+
+
+def gender_counts(request: BatchRequest) -> dict[str, int]:
+    """How many of each gender this batch asks for (systematic sampling, seeded per batch)."""
+    u = random.Random(request.seed).random() if request.seed is not None else random.random()
+    return allocate_genders(request.bio_settings or {}, request.count, u)
+
+
+def _platforms(settings: dict[str, Any]) -> dict[str, int]:
+    platforms = settings.get("platforms")
+    return dict(platforms) if isinstance(platforms, dict) else dict(PLATFORM_LIMITS)
+
+
+def build_prompt(request: BatchRequest) -> str:
+    """A self-sufficient instruction: Flowise 3.1.3+ ignores `vars` in prompts."""
+    s = request.bio_settings or {}
+    n = request.count
+    platforms = _platforms(s)
+    genders = ", ".join(f"{k} {v}" for k, v in gender_counts(request).items() if v) or "any"
+    countries = ", ".join(s.get("countries") or []) or "any, fitting the locale"
+    bio_rules = "; ".join(f"{p} at most {limit} characters" for p, limit in platforms.items())
+    return (
+        f"Generate {n} personas: fictional, diverse, realistic people for test data. "
+        f"Locale: {request.locale}. Write every text in the language '{s.get('language', 'en')}'.\n"
+        f"Bio settings: tone {s.get('tone', 'friendly')}; emoji "
+        f"{'allowed' if s.get('emoji', True) else 'not allowed'}; hashtags "
+        f"{'allowed' if s.get('hashtags', True) else 'not allowed'}; ages "
+        f"{s.get('age_min', 18)} to {s.get('age_max', 70)}; genders exactly: {genders}; "
+        f"countries: {countries}; bios for these platforms only: {bio_rules} "
+        "(characters as a person sees them, emoji count as one).\n"
+        'Answer with JSON only, no prose and no code fence: an object {"personas": [...]} '
+        f"holding exactly {n} objects, each with these keys: "
+        "first_name (string), last_name (string), gender (female, male or non-binary), "
+        "date_of_birth (YYYY-MM-DD, matching the age range), country, city (in that country), "
+        "nationality, occupation, education (strings), interests (a list of 2 to 5 strings), "
+        "personality (a short phrase), username (a handle ending in digits), "
+        "email (at example.com), "
+        f"bios (an object with keys {', '.join(platforms) or 'none'}, each a bio string). "
+        "Every persona must have a different name, username and e-mail address."
+    )
+
+
+def persona_schema(settings: dict[str, Any]) -> dict[str, Any]:
+    """A strict JSON schema (root object) for {"personas": [...]} with the enabled platforms."""
+    platforms = list(_platforms(settings))
+    text = {"type": "string"}
+    properties: dict[str, Any] = {
+        "first_name": text,
+        "last_name": text,
+        "gender": {"type": "string", "enum": ["female", "male", "non-binary"]},
+        "date_of_birth": {"type": "string", "description": "YYYY-MM-DD"},
+        "country": text,
+        "city": text,
+        "nationality": text,
+        "occupation": text,
+        "education": text,
+        "interests": {"type": "array", "items": text},
+        "personality": text,
+        "username": text,
+        "email": text,
+        "bios": {
+            "type": "object",
+            "properties": {p: text for p in platforms},
+            "required": platforms,
+            "additionalProperties": False,
+        },
+    }
+    persona = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"personas": {"type": "array", "items": persona}},
+        "required": ["personas"],
+        "additionalProperties": False,
+    }
+
+
+def vars_for(request: BatchRequest) -> dict[str, Any]:
+    """`overrideConfig.vars` for Flowise versions before 3.1.3."""
+    return {
+        "count": request.count,
+        "bio_settings": json.dumps(request.bio_settings or {}, ensure_ascii=False, sort_keys=True),
+        "locale": request.locale,
+    }

@@ -1,0 +1,43 @@
+"""Checks shared by the generation tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
+from avatar_data_generator.generation.pipeline import (
+    PERSONA_FIELDS,
+    age_on,
+    dedupe_key,
+    grapheme_count,
+    is_reserved_email,
+)
+
+CHATFLOW_ID = "00000000-0000-4000-8000-000000000adc"
+
+
+def assert_valid_personas(
+    personas: list[dict[str, Any]], limits: dict[str, int] | None = None
+) -> None:
+    """Every persona complete, normalised, within its bio limits; all distinct."""
+    limits = limits or PLATFORM_LIMITS
+    today = date.today()
+    for p in personas:
+        for name in (*PERSONA_FIELDS, "id", "age", "avatar", "synthetic"):
+            assert name in p, f"missing {name}"
+        assert p["synthetic"] is True
+        assert p["gender"] in ("female", "male", "non-binary")
+        assert p["age"] == age_on(date.fromisoformat(p["date_of_birth"]), today)
+        assert is_reserved_email(p["email"]), p["email"]
+        assert p["username"][-1].isdigit()
+        assert set(p["bios"]) <= set(limits)
+        for platform, bio in p["bios"].items():
+            assert grapheme_count(bio) <= limits[platform], (platform, bio)
+        avatar = p["avatar"]
+        assert avatar["url"] == f"/avatars/{avatar['style']}/{avatar['seed']}.svg"
+    for key in ("id", "username", "email"):
+        values = [p[key] for p in personas]
+        assert len(values) == len(set(values)), f"duplicate {key}"
+    keys = [dedupe_key(p) for p in personas]
+    assert len(keys) == len(set(keys)), "duplicate name + birth date"
