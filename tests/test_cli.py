@@ -83,3 +83,7 @@ def test_accounts_and_tokens(sqlite_url: str, tmp_path: Path) -> None:
     assert token.startswith("adg_") and len(token) > 30
     again = run_cli(["create-user", "ana", "--password", "correct horse"], env, tmp_path)
     assert again.returncode != 0 and "already exists" in again.stderr
+    changed = run_cli(["set-password", "ana", "--password", "battery staple"], env, tmp_path)
+    assert changed.returncode == 0, changed.stderr
+    short = run_cli(["set-password", "ana", "--password", "short"], env, tmp_path)
+    assert short.returncode != 0 and "at least 8 characters" in short.stderr

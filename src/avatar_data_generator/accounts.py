@@ -40,6 +40,17 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
     return user
 
 
+def set_password(username: str, password: str) -> None:
+    """Replace a user's password."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    if len(password) < 8:
+        raise AccountError("password must be at least 8 characters")
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The user if the password matches, else None."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))

@@ -136,8 +136,8 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
     click.echo(f"Serving on http://{host}:{server.server_port}")
     if first:
         click.echo(
-            f"First run: log in as '{first[0]}' with password '{first[1]}' "
-            "(shown once; change it with create-user)"
+            f"First run: log in as '{first[0]}' with password '{first[1]}' (shown once). "
+            "Change it with 'avatar-data-generator set-password admin'."
         )
 
     def stop() -> None:
@@ -331,6 +331,19 @@ def create_user_command(username: str, password: str | None, admin: bool) -> Non
     click.echo(f"created user {username}")
 
 
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", default=None, help="Prompted for when omitted.")
+@with_appcontext
+@friendly_errors
+def set_password_command(username: str, password: str | None) -> None:
+    """Change a user's password (e.g. the first-run admin's)."""
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    accounts.set_password(username, password)
+    click.echo(f"password changed for {username}")
+
+
 @click.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="A label for the token.")
@@ -362,6 +375,7 @@ COMMANDS = [
     retry_command,
     stats_command,
     create_user_command,
+    set_password_command,
     create_token_command,
     revoke_tokens_command,
 ]
