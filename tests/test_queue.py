@@ -125,10 +125,11 @@ def test_lost_lease_late_finish_is_refused(make_app: AppFactory, any_url: str) -
 def test_renew_extends_only_own_leases(make_app: AppFactory, any_url: str) -> None:
     app = make_app(any_url)
     submit(app, 20)
-    claim(app, "a", lease=0.01)
-    claim(app, "b", lease=0.01)
+    [mine] = claim(app, "a", lease=0.01)
+    [theirs] = claim(app, "b", lease=0.01)
     with app.app_context(), db.engine.begin() as conn:
-        assert queue.renew_leases(conn, "a", 60) == 1
+        assert queue.renew_leases(conn, "a", 60, [mine.id, theirs.id]) == 1
+        assert queue.renew_leases(conn, "a", 60, []) == 0  # nothing in flight: nothing kept
     import time
 
     time.sleep(0.05)

@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         config,
         db,
         health,
+        housekeeping,
         logging_setup,
         metrics,
         paths,
@@ -46,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     avatars.init_app(app)
     health.init_app(app)
     metrics.init_app(app)
+    housekeeping.init_app(app)
     scheduler.init_app(app)
     cli.init_app(app)
     return app

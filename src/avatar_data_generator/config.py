@@ -47,6 +47,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "RETRY_MAX_SECONDS": (60.0, float),
     "AVATAR_STYLE": ("thumbs", str),
     "RETENTION_DAYS": (0, int),
+    "HOUSEKEEPING_INTERVAL": (600.0, float),
+    "HOUSEKEEPING_BATCH": (200, int),
     "SCHEDULER_API_ENABLED": (False, _bool),
     "LOG_LEVEL": ("INFO", str),
     "LOG_FORMAT": ("text", str),

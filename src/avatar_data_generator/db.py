@@ -70,17 +70,34 @@ def is_postgres(bind: Engine | Connection) -> bool:
 
 
 def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
-    """Engine options sized to the threads that use the pool (see docs/operations.md)."""
+    """Engine options sized to the threads that use the pool (see docs/operations.md).
+
+    Batch threads hold a pooled connection only for short transactions, never across a
+    provider call, so a small pool serves MULTITHREAD_FLOWISE threads. Each process also keeps
+    one LISTEN connection and, with FLOWISE_MAX_CONCURRENCY > 0, one slot connection outside
+    the pool; the default keeps a process at 4 connections, so 3 hosts x 8 gunicorn workers
+    (24 x 4 = 96) fit PostgreSQL's default max_connections of 100 (97 after the 3 reserved).
+    DB_POOL_SIZE overrides it.
+    """
     url: str = settings["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    pool_size = settings["DB_POOL_SIZE"] or max(3, settings["MULTITHREAD_FLOWISE"] // 2 + 1)
+    threads = int(settings.get("MULTITHREAD_FLOWISE") or 5)
+    capped = int(settings.get("FLOWISE_MAX_CONCURRENCY") or 0) > 0
+    default = max(2, min(threads // 2 + 1, 2 if capped else 3))
+    pool_size = int(settings.get("DB_POOL_SIZE") or 0) or default
     return {
         "pool_size": pool_size,
         "max_overflow": 0,
-        "pool_timeout": 60,
+        "pool_timeout": 30,
         "pool_pre_ping": True,
         "pool_recycle": 1800,
+        "connect_args": {
+            "connect_timeout": 10,
+            "application_name": "avatar-data-generator",
+            "keepalives": 1,
+            "keepalives_idle": 30,
+        },
     }
 
 

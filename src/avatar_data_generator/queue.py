@@ -212,15 +212,21 @@ def get_pending_task_with_lock(conn: Connection) -> str | None:
 # --- leases ---------------------------------------------------------------------------------
 
 
-def renew_leases(conn: Connection, owner: str, lease_seconds: float) -> int:
-    """Extend every lease this process holds, in one statement; returns how many."""
+def renew_leases(conn: Connection, owner: str, lease_seconds: float, batch_ids: list[int]) -> int:
+    """Extend the leases of the batches this process is still running, in one statement.
+
+    Only the batches in flight: one whose finish failed (say the database was away) must not
+    be kept alive by a heartbeat that no longer works on it, or it would never be taken back.
+    """
+    if not batch_ids:
+        return 0
     _, later, params = _clock(conn, lease_seconds)
     result = conn.execute(
         text(
             f"UPDATE generation_batches SET lease_expires_at = {later}"
-            " WHERE lease_owner = :owner AND status = 'running'"
-        ),
-        {"owner": owner} | params,
+            " WHERE lease_owner = :owner AND status = 'running' AND id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"owner": owner, "ids": batch_ids} | params,
     )
     return result.rowcount
 

@@ -109,6 +109,7 @@ class Worker:
 
     def _beat_forever(self) -> None:
         interval = max(0.2, self.lease_seconds / 3)
+        self.beat()  # at once, so health shows a heartbeat from start-up
         while not self._halted.wait(interval):
             self.beat()
 
@@ -116,7 +117,9 @@ class Worker:
         """Renew leases and take back expired ones; stop claiming while the database is away."""
         try:
             with self.engine.begin() as conn:
-                queue.renew_leases(conn, self.owner, self.lease_seconds)
+                queue.renew_leases(
+                    conn, self.owner, self.lease_seconds, [b.id for b in self.in_flight()]
+                )
             with self.engine.begin() as conn:
                 reclaimed = queue.reclaim_expired_leases(conn, self.max_attempts)
         except Exception as exc:

@@ -1,0 +1,175 @@
+"""Housekeeping: prune finished tasks older than RETENTION_DAYS (0 = off), a little at a time.
+
+Triggered from the scheduler tick (`events.scheduler_ticked`), at most once every
+HOUSEKEEPING_INTERVAL seconds per process, and run by one process at a time across every host
+(`pg_try_advisory_lock`: a process that does not get the lock skips, it never waits). Each
+batch of tasks is deleted in its own short transaction (batches and results cascade), so no
+long lock is held and the claim statement is never blocked for more than a moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from avatar_data_generator import events
+from avatar_data_generator.db import advisory_key, db, is_postgres
+from avatar_data_generator.models import TaskStatus
+from avatar_data_generator.queue import _sqlite_ts
+
+log = logging.getLogger("avatar_data_generator.housekeeping")
+
+LOCK_NAME = "avatar_data_generator.housekeeping"
+EXTENSION = "avatar_housekeeping"
+DEFAULT_INTERVAL = 600.0
+DEFAULT_BATCH = 200
+DEFAULT_BUDGET_SECONDS = 10.0
+
+
+@dataclass
+class PruneResult:
+    """What one run did: whether it held the lock, tasks and queue samples deleted."""
+
+    ran: bool
+    tasks: int = 0
+    samples: int = 0
+    batches: int = 0
+
+
+def _cutoff(conn: Connection, days: int) -> Any:
+    moment = datetime.now(UTC) - timedelta(days=days)
+    return moment if is_postgres(conn) else _sqlite_ts(moment)
+
+
+def _delete_batch(conn: Connection, cutoff: Any, size: int) -> int:
+    """Delete up to `size` finished tasks older than the cutoff; their rows cascade."""
+    finished = ", ".join(f"'{s}'" for s in TaskStatus.finished())
+    result = conn.execute(
+        text(
+            "DELETE FROM generation_tasks WHERE id IN ("
+            " SELECT id FROM generation_tasks"
+            f" WHERE status IN ({finished}) AND COALESCE(finished_at, updated_at) < :cutoff"
+            " ORDER BY id LIMIT :size)"
+        ),
+        {"cutoff": cutoff, "size": size},
+    )
+    return int(result.rowcount or 0)
+
+
+def _delete_samples(conn: Connection, cutoff: Any, size: int) -> int:
+    result = conn.execute(
+        text(
+            "DELETE FROM queue_samples WHERE id IN ("
+            " SELECT id FROM queue_samples WHERE sampled_at < :cutoff ORDER BY id LIMIT :size)"
+        ),
+        {"cutoff": cutoff, "size": size},
+    )
+    return int(result.rowcount or 0)
+
+
+def prune(
+    engine: Engine,
+    retention_days: int,
+    batch_size: int = DEFAULT_BATCH,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+) -> PruneResult:
+    """Delete finished tasks (and queue samples) older than `retention_days`, in small batches.
+
+    Returns `ran=False` when retention is off or another process holds the lock.
+    """
+    if retention_days <= 0:
+        return PruneResult(ran=False)
+    key = advisory_key(LOCK_NAME)
+    deadline = time.monotonic() + budget_seconds
+    with engine.connect() as conn:
+        postgres = is_postgres(conn)
+        if postgres:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            conn.commit()
+            if not got:
+                log.info("Housekeeping skipped: another process is pruning")
+                return PruneResult(ran=False)
+        result = PruneResult(ran=True)
+        try:
+            cutoff = _cutoff(conn, retention_days)
+            for delete, field in ((_delete_batch, "tasks"), (_delete_samples, "samples")):
+                while time.monotonic() < deadline:
+                    deleted = delete(conn, cutoff, batch_size)
+                    conn.commit()
+                    setattr(result, field, getattr(result, field) + deleted)
+                    result.batches += 1
+                    if deleted < batch_size:
+                        break
+        finally:
+            if postgres:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+    if result.tasks or result.samples:
+        log.info(
+            "Housekeeping: pruned %d finished task(s) and %d queue sample(s) older than %d days",
+            result.tasks,
+            result.samples,
+            retention_days,
+        )
+    return result
+
+
+class Housekeeper:
+    """Runs `prune` from the scheduler tick, at most once per interval, never two at once."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.interval = float(app.config.get("HOUSEKEEPING_INTERVAL", DEFAULT_INTERVAL))
+        self.last_run: float | None = None
+        self.last_result: PruneResult | None = None
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        """Whether enough time passed since this process last pruned."""
+        return self.last_run is None or time.monotonic() - self.last_run >= self.interval
+
+    def maybe_run(self) -> PruneResult | None:
+        """Prune if retention is on and the interval has passed; errors are logged, not raised."""
+        days = int(self.app.config.get("RETENTION_DAYS", 0) or 0)
+        if days <= 0 or not self.due() or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            self.last_run = time.monotonic()
+            with self.app.app_context():
+                engine = db.engine
+            self.last_result = prune(
+                engine,
+                days,
+                int(self.app.config.get("HOUSEKEEPING_BATCH", DEFAULT_BATCH)),
+            )
+            return self.last_result
+        except Exception as exc:
+            log.error("[ERROR] Housekeeping failed: %s", exc)
+            return None
+        finally:
+            self._lock.release()
+
+
+def _on_tick(sender: Any, **_kw: Any) -> None:
+    """The scheduler ticked in some app of this process: let that app's housekeeper look."""
+    app = getattr(sender, "app", None)
+    if app is None:
+        return
+    keeper = app.extensions.get(EXTENSION)
+    if keeper is not None:
+        keeper.maybe_run()
+
+
+def init_app(app: Flask) -> None:
+    """Attach a housekeeper to the app and listen to the scheduler tick (once per process)."""
+    app.extensions[EXTENSION] = Housekeeper(app)
+    events.scheduler_ticked.connect(_on_tick, weak=False)

@@ -1,0 +1,1 @@
+"""Operations: gunicorn, health, metrics, logs, housekeeping, scale-out."""
