@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -104,6 +105,24 @@ class _Progress:
             click.echo("", err=True)
 
 
+def _shutdown_and_exit(runtime: Any, graceful: float) -> None:
+    """Stop the worker; if provider calls outlive the grace, leave without waiting for them.
+
+    Their leases were given back by shutdown, so another worker resumes those batches; waiting
+    here would only hold up `systemctl stop` for up to FLOWISE_TIMEOUT.
+    """
+    runtime.shutdown(graceful)
+    abandoned = runtime.dispatcher.busy()
+    if abandoned:
+        log.warning(
+            "Exiting with %d provider call(s) still running; their leases were released", abandoned
+        )
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
 def _stop_on_signals(stop: Callable[[], None]) -> None:
     """SIGTERM and SIGINT stop gracefully (only the main thread may install handlers)."""
     if threading.current_thread() is not threading.main_thread():
@@ -148,7 +167,7 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
         server.serve_forever()
     finally:
         if runtime is not None:
-            runtime.shutdown(float(app.config.get("GRACEFUL_TIMEOUT", 30)))
+            _shutdown_and_exit(runtime, float(app.config["GRACEFUL_TIMEOUT"]))
 
 
 @click.command("worker")
@@ -162,7 +181,7 @@ def worker_command(once: bool, burst: bool) -> None:
     from avatar_data_generator.workers.task_processor import process_single_task
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    graceful = float(app.config.get("GRACEFUL_TIMEOUT", 30))
+    graceful = float(app.config["GRACEFUL_TIMEOUT"])
     if once:
         from avatar_data_generator.workers.runner import Worker
 
@@ -187,7 +206,7 @@ def worker_command(once: bool, burst: bool) -> None:
                     if queue.unfinished_work(conn) == 0:
                         break
     finally:
-        runtime.shutdown(graceful)
+        _shutdown_and_exit(runtime, graceful)
 
 
 @click.command("submit")
