@@ -54,6 +54,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "LOG_FORMAT": ("text", str),
     "MAX_CONTENT_LENGTH": (1024 * 1024, int),
     "SESSION_COOKIE_SECURE": (False, _bool),
+    "TRUSTED_PROXIES": (0, int),
     "DB_POOL_SIZE": (0, int),
 }
 
