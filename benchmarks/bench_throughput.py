@@ -1,0 +1,155 @@
+"""Queue overhead: tasks/s through real `worker` processes with a no-op-sized job, divided by
+rows/s of a bare psycopg SKIP LOCKED claim-then-complete loop, same database, same run,
+same number of processes.
+
+The real side: T tasks of one persona each (PERSONAS_PER_BATCH=1, local provider, so the
+provider is a few microseconds), all submitted before P `worker --burst` processes start;
+rate = T / (last finished_at - first started_at), so process start-up is not counted.
+The raw side: T rows in a bare table, P processes each looping
+`BEGIN; SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1; UPDATE ... SET done; COMMIT`;
+rate = T / (last done - first claim), on the database's clock_timestamp().
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from typing import Any
+
+import psycopg
+
+from benchmarks import common
+
+RAW_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_raw_jobs (
+    id bigserial PRIMARY KEY,
+    status text NOT NULL DEFAULT 'pending',
+    payload jsonb NOT NULL DEFAULT '{}',
+    claimed_at timestamptz,
+    done_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS bench_raw_jobs_pending ON bench_raw_jobs (id) WHERE status = 'pending';
+"""
+
+
+def _raw_loop(conninfo: str) -> None:
+    with psycopg.connect(conninfo) as conn:
+        while True:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT id FROM bench_raw_jobs WHERE status = 'pending' ORDER BY id"
+                    " LIMIT 1 FOR UPDATE SKIP LOCKED"
+                ).fetchone()
+                if row is None:
+                    return
+                conn.execute(
+                    "UPDATE bench_raw_jobs SET status = 'done', claimed_at = coalesce(claimed_at,"
+                    " clock_timestamp()), done_at = clock_timestamp() WHERE id = %s",
+                    (row[0],),
+                )
+
+
+def raw_rate(url: str, rows: int, procs: int) -> float:
+    """Rows/s of the bare loop."""
+    info = common.conninfo(url)
+    with psycopg.connect(info, autocommit=True) as conn:
+        conn.execute(RAW_TABLE)
+        conn.execute(
+            "INSERT INTO bench_raw_jobs (payload) SELECT jsonb_build_object('n', g)"
+            " FROM generate_series(1, %s) g",
+            (rows,),
+        )
+        conn.execute("ANALYZE bench_raw_jobs")
+    ctx = mp.get_context("spawn")
+    workers = [ctx.Process(target=_raw_loop, args=(info,)) for _ in range(procs)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    with psycopg.connect(info, autocommit=True) as conn:
+        done, secs = conn.execute(
+            "SELECT count(*), extract(epoch FROM max(done_at) - min(claimed_at))"
+            " FROM bench_raw_jobs WHERE status = 'done'"
+        ).fetchone()  # type: ignore[misc]
+    if done != rows:
+        raise RuntimeError(f"raw loop finished {done} of {rows}")
+    return rows / float(secs)
+
+
+def submit_tasks(url: str, n: int, **task: Any) -> list[str]:
+    """Submit `n` tasks through the app's own create_task."""
+    from avatar_data_generator.db import db
+    from avatar_data_generator.tasks import create_task
+
+    app = common.make_app(url)
+    ids = []
+    with app.app_context():
+        for _ in range(n):
+            t, _created = create_task(**task)
+            ids.append(t.task_id)
+        db.engine.dispose()
+    return ids
+
+
+def worker_rate(url: str, tasks: int, procs: int, threads: int) -> dict[str, Any]:
+    """Tasks/s of real burst workers on already submitted one-batch tasks."""
+    submit_tasks(url, tasks, count=1, batch_size=1, provider="local")
+    # Fresh tables have no statistics until autovacuum gets to them (up to a minute); without
+    # them the claim's plan re-runs the `ranked` CTE per row (~1 s a claim at 400 tasks, see
+    # docs/benchmarks.md). ANALYZE as autovacuum would, so the queue is measured, not the stats.
+    with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    env = common.worker_env(
+        url, WORKER_INTERVAL=30, MULTITHREAD_FLOWISE=threads, PERSONAS_PER_BATCH=1
+    )
+    cmd = [common.console_script(), "worker", "--burst"]
+    with common.processes([cmd] * procs, env, "throughput") as ps:
+        for p in ps:
+            p.wait(timeout=600)
+    with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
+        done, failed, secs = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'failed'),"
+            " extract(epoch FROM max(finished_at) - min(started_at))"
+            " FROM generation_tasks WHERE status IN ('completed', 'failed')"
+        ).fetchone()  # type: ignore[misc]
+    if done != tasks:
+        with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
+            detail = conn.execute(
+                "SELECT t.status, t.error, b.status, b.last_error, count(*) FROM generation_tasks t"
+                " JOIN generation_batches b USING (task_id) WHERE t.status <> 'completed'"
+                " GROUP BY 1, 2, 3, 4"
+            ).fetchall()
+        raise RuntimeError(f"workers completed {done} of {tasks} tasks: {detail}")
+    if failed:
+        common.log(
+            f"throughput: {failed} task(s) failed (provider/validation), counted as finished"
+        )
+    return {"rate": tasks / float(secs), "seconds": float(secs), "failed": failed}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Side by side on one database server, same process count."""
+    tasks = 400 if quick else 2000
+    procs = 2
+    threads = 4
+    with common.fresh_database("throughput") as url:
+        ours = worker_rate(url, tasks, procs, threads)
+        raw = raw_rate(url, tasks, procs)
+    return {
+        "throughput_worker_tasks_per_s": round(ours["rate"], 1),
+        "throughput_raw_rows_per_s": round(raw, 1),
+        "throughput_ratio_vs_raw": round(ours["rate"] / raw, 3),
+        "throughput_worker_failed_tasks": ours["failed"],
+        "throughput_setup": (
+            f"{tasks} tasks x 1 batch x 1 persona (PERSONAS_PER_BATCH=1, local provider as the "
+            f"no-op), {procs} `worker --burst` processes with MULTITHREAD_FLOWISE={threads}, vs "
+            f"{procs} processes of a bare psycopg SKIP LOCKED claim+complete loop, one "
+            "transaction a row, same database"
+        ),
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run("--quick" in sys.argv), indent=2))

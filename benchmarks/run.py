@@ -1,0 +1,100 @@
+"""Run every benchmark side by side and write benchmarks/results.json (also printed).
+
+    python -m benchmarks.run [--quick] [--only NAME ...] [--chart]
+
+`--quick` keeps the whole run under ~10 minutes on a shared 2-core machine; `--chart` also
+redraws docs/benchmarks-latency-utilization.png from the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import common
+
+RESULTS = Path(__file__).with_name("results.json")
+# Cheap first, so a failure late in the run still leaves most figures.
+MODULES = ("local", "idle_rss", "pickup", "storage", "throughput", "utilization", "export")
+GOALS: dict[str, tuple[str, float]] = {
+    "pickup_latency_p99_ms": ("<", 100),
+    "throughput_ratio_vs_raw": (">=", 0.35),
+    "utilization_wall_over_ideal": ("<=", 1.1),
+    "storage_personas_per_s": (">=", 20_000),
+    "export_1m_peak_rss_mb": ("<", 300),
+    "local_provider_personas_per_s": (">=", 10_000),
+    "scheduler_idle_rss_mb": ("<", 5),
+}
+
+
+def check_goals(results: dict[str, Any]) -> dict[str, Any]:
+    """Each goal: the target, the figure and whether it is met."""
+    out = {}
+    for key, (op, target) in GOALS.items():
+        value = results.get(key)
+        if not isinstance(value, int | float):
+            out[key] = {"target": f"{op} {target}", "value": None, "met": False}
+            continue
+        met = {"<": value < target, "<=": value <= target, ">=": value >= target}[op]
+        out[key] = {"target": f"{op} {target}", "value": value, "met": met}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, write, print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="*", choices=MODULES)
+    parser.add_argument("--chart", action="store_true")
+    args = parser.parse_args(argv)
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "started_at": started.isoformat(),
+        "machine": common.machine_info(),
+        "note": "shared noisy 2-core machine: compare ratios measured side by side in one run",
+    }
+    samples: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    timings: dict[str, float] = {}
+    try:
+        for name in args.only or MODULES:
+            common.log(f"{name}: start")
+            t0 = time.perf_counter()
+            try:
+                module = importlib.import_module(f"benchmarks.bench_{name}")
+                figures = module.run(args.quick)
+                samples.update(figures.pop("_samples", {}))
+                results.update(figures)
+            except Exception as exc:
+                errors[name] = f"{type(exc).__name__}: {exc}"
+                common.log(f"{name}: FAILED\n{traceback.format_exc()}")
+            timings[name] = round(time.perf_counter() - t0, 1)
+            common.log(f"{name}: {timings[name]}s")
+    finally:
+        common.drop_template()
+    finished = datetime.now(UTC)
+    results["finished_at"] = finished.isoformat()
+    results["duration_s"] = round((finished - started).total_seconds(), 1)
+    results["module_seconds"] = timings
+    results["goals"] = check_goals(results)
+    results["errors"] = errors
+    results["samples"] = samples
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    if args.chart:
+        from benchmarks import chart
+
+        chart.draw(results)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
