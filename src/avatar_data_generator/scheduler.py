@@ -111,6 +111,7 @@ def start_worker(app: Flask) -> WorkerRuntime | None:
         next_run_time=datetime.now(UTC),
     )
     app.extensions[EXTENSION] = runtime
+    _warm_up(worker, str(cfg["GENERATOR_PROVIDER"]))
     app.extensions["avatar_dispatcher"] = dispatcher
     dispatcher.start()
     if listener is not None:
@@ -123,6 +124,20 @@ def start_worker(app: Flask) -> WorkerRuntime | None:
         extra={"owner": worker.owner},
     )
     return runtime
+
+
+def _warm_up(worker: Worker, provider: str) -> None:
+    """Build the default provider now, so the first batches do not pay for it in parallel.
+
+    The local provider is left lazy: its locale data costs memory an idle process should not
+    carry (see scheduler_idle_rss_mb in docs/benchmarks.md).
+    """
+    if provider == "local":
+        return
+    try:
+        worker.provider(provider)
+    except Exception as exc:  # a misconfigured provider fails its tasks with the reason
+        log.warning("[SCHEDULER] Provider %s is not usable yet: %s", provider, exc)
 
 
 def runtime_for(app: Flask) -> WorkerRuntime | None:
