@@ -303,3 +303,32 @@ def test_queue_samples_are_taken_once_per_interval(make_app: AppFactory, any_url
         assert queue.record_queue_sample(conn, 30) is False  # another process just sampled
         depth = conn.execute(text("SELECT queue_depth FROM queue_samples")).scalar_one()
     assert depth == 1
+
+
+def test_retry_of_a_cancelled_task_with_nothing_missing_completes_it(
+    make_app: AppFactory, any_url: str
+) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 10)
+    [running] = claim(app, "a")
+    with app.app_context():
+        tasks.cancel_task(task_id)
+    finish(app, running, "a", [persona(i) for i in range(10)])  # finished after the cancel
+    with app.app_context():
+        retried = tasks.retry_task(task_id)
+    assert (retried.status, retried.generated) == ("completed", 10)
+    assert retried.finished_at is not None
+
+
+def test_a_claim_carries_what_the_batch_needs_from_its_task(
+    make_app: AppFactory, any_url: str
+) -> None:
+    app = make_app(any_url)
+    with app.app_context():
+        tasks.create_task(count=3, batch_size=3, provider="local", locale="de", seed=42,
+                          bio_settings={"tone": "dry"})
+    [batch] = claim(app, "a")
+    assert (batch.provider, batch.locale, batch.seed, batch.requested, batch.batch_size) == (
+        "local", "de", 42, 3, 3)
+    assert batch.bio_settings["tone"] == "dry"
+    assert batch.task_started

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,13 @@ class ClaimedBatch:
     is_topup: bool
     #: This claim moved its task from `pending` to `generating-data`.
     task_started: bool = False
+    # What the batch needs from its task, read in the claim itself (no extra round trip).
+    provider: str = "local"
+    locale: str = "en"
+    seed: int | None = None
+    bio_settings: dict[str, Any] = field(default_factory=dict)
+    requested: int = 0
+    batch_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class FinishedBatch:
     inserted: int
     task_status: str
     topup_batch: int | None
+    #: From leaving `pending` to finishing, when this batch finished the task.
+    task_seconds: float | None = None
 
 
 def _sqlite_ts(value: datetime) -> str:
@@ -119,7 +128,7 @@ ranked AS (
       ) nb
 ),
 picked AS (
-    SELECT b.id
+    SELECT b.id, b.task_id
       FROM generation_batches b JOIN ranked r ON r.id = b.id
      WHERE b.status = 'pending'
      ORDER BY r.turn, r.created_at, r.batch_index
@@ -129,10 +138,11 @@ picked AS (
 UPDATE generation_batches b
    SET status = 'running', lease_owner = :owner,
        lease_expires_at = now() + make_interval(secs => :secs),
-       attempts = b.attempts + 1, started_at = now(), last_error = b.last_error
-  FROM picked
+       attempts = b.attempts + 1, started_at = now()
+  FROM picked JOIN generation_tasks t ON t.task_id = picked.task_id
  WHERE b.id = picked.id
-RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup
+RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup,
+          t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size
 """
 
 _CLAIM_SQLITE = """
@@ -163,21 +173,52 @@ def claim_batches(
     task_filter = "AND t.task_id = :task_id" if task_id else ""
     template = _CLAIM_POSTGRES if is_postgres(conn) else _CLAIM_SQLITE
     _, _, params = _clock(conn, lease_seconds)
+    statement = text(template.format(task_filter=task_filter))
     rows = conn.execute(
-        text(template.format(task_filter=task_filter)),
+        statement.columns(bio_settings=_json_type(conn)) if is_postgres(conn) else statement,
         {"owner": owner, "limit": limit, "task_id": task_id} | params,
     ).all()
-    started = mark_tasks_started(conn, sorted({r.task_id for r in rows})) if rows else set()
+    if not rows:
+        return []
+    task_ids = sorted({r.task_id for r in rows})
+    tasks = {r.task_id: r for r in rows} if is_postgres(conn) else _task_columns(conn, task_ids)
+    started = mark_tasks_started(conn, task_ids)
     claimed = []
     for r in rows:
-        first = r.task_id in started
-        started.discard(r.task_id)
+        t = tasks[r.task_id]
         claimed.append(
             ClaimedBatch(
-                r.id, r.task_id, r.batch_index, r.size, r.attempts, bool(r.is_topup), first
+                r.id,
+                r.task_id,
+                r.batch_index,
+                r.size,
+                r.attempts,
+                bool(r.is_topup),
+                task_started=r.task_id in started,
+                provider=t.provider,
+                locale=t.locale,
+                seed=t.seed,
+                bio_settings=t.bio_settings or {},
+                requested=t.requested,
+                batch_size=t.batch_size,
             )
         )
+        started.discard(r.task_id)
     return claimed
+
+
+def _task_columns(conn: Connection, task_ids: list[str]) -> dict[str, Any]:
+    """The task columns a batch needs (SQLite's UPDATE … RETURNING cannot join)."""
+    rows = conn.execute(
+        text(
+            "SELECT task_id, provider, locale, seed, bio_settings, requested, batch_size"
+            " FROM generation_tasks WHERE task_id IN :ids"
+        )
+        .bindparams(bindparam("ids", expanding=True))
+        .columns(bio_settings=_json_type(conn)),
+        {"ids": task_ids},
+    ).all()
+    return {r.task_id: r for r in rows}
 
 
 def mark_tasks_started(conn: Connection, task_ids: list[str]) -> set[str]:
@@ -397,46 +438,45 @@ def finish_batch(
             {"n": inserted, "id": batch.id},
         )
     merged = merge_quality(task["quality"], quality or {}, duplicates=len(personas) - inserted)
-    conn.execute(
+    shortfall = batch.size - inserted
+    topup_index = None
+    failure = None
+    if shortfall > 0 and task["status"] in TaskStatus.active():
+        if _count_topups(conn, batch.task_id) < topup_budget:
+            topup_index = _next_batch_index(conn, batch.task_id)
+            insert_batches(conn, batch.task_id, [shortfall], topup_index, topup=True)
+            notify_new_work(conn, batch.task_id)
+        else:
+            failure = (
+                "the provider delivered too few valid, distinct personas; "
+                f"top-up budget of {topup_budget} calls used up"
+            )
+    counts = conn.execute(
         text(
             "UPDATE generation_tasks SET generated = generated + :inserted,"
-            " batches_done = batches_done + 1, provider_calls = provider_calls + :calls,"
+            " batches_done = batches_done + 1, batches_total = batches_total + :added,"
+            " provider_calls = provider_calls + :calls,"
             " tokens_used = COALESCE(tokens_used + :tokens, :tokens, tokens_used),"
             f" quality = :quality, updated_at = {now} WHERE task_id = :task_id"
+            " RETURNING status, batches_done, batches_total"
         ).bindparams(bindparam("quality", type_=_json_type(conn))),
         {
             "inserted": inserted,
+            "added": int(topup_index is not None),
             "calls": calls,
             "tokens": tokens,
             "quality": merged,
             "task_id": batch.task_id,
         }
         | params,
-    )
-    shortfall = batch.size - inserted
-    topup_index = None
-    if shortfall > 0 and task["status"] in TaskStatus.active():
-        topups = _count_topups(conn, batch.task_id)
-        if topups < topup_budget:
-            topup_index = _next_batch_index(conn, batch.task_id)
-            insert_batches(conn, batch.task_id, [shortfall], topup_index, topup=True)
-            conn.execute(
-                text(
-                    "UPDATE generation_tasks SET batches_total = batches_total + 1"
-                    " WHERE task_id = :t"
-                ),
-                {"t": batch.task_id},
-            )
-            notify_new_work(conn, batch.task_id)
-        else:
-            message = (
-                f"the provider delivered too few valid, distinct personas; "
-                f"top-up budget of {topup_budget} calls used up"
-            )
-            fail_task(conn, batch.task_id, message)
-            return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
-    status = advance_task(conn, batch.task_id)
-    return FinishedBatch(inserted, status, topup_index)
+    ).one()
+    if failure is not None:
+        fail_task(conn, batch.task_id, failure)
+        return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
+    if counts.status != TaskStatus.GENERATING.value or counts.batches_done < counts.batches_total:
+        return FinishedBatch(inserted, str(counts.status), topup_index)
+    seconds = complete_task(conn, batch.task_id)
+    return FinishedBatch(inserted, TaskStatus.COMPLETED.value, topup_index, seconds)
 
 
 def retry_batch_later(
@@ -493,32 +533,25 @@ def fail_task(conn: Connection, task_id: str, error: str) -> bool:
     return result.rowcount == 1
 
 
-def advance_task(conn: Connection, task_id: str) -> str:
-    """Once every batch is done: `data-generated`, then post-processing, then `completed`."""
+def complete_task(conn: Connection, task_id: str) -> float | None:
+    """Every batch is done: `data-generated`, post-processing, `completed`; returns its seconds.
+
+    Avatars are stored with each persona as (style, seed) and the quality report is kept up
+    to date batch by batch, so post-processing has nothing left to write and `completed`
+    follows `data-generated` in this same transaction (no reader ever sees the step between).
+    """
     now, _, params = _clock(conn)
     row = conn.execute(
-        text("SELECT status, batches_done, batches_total FROM generation_tasks WHERE task_id = :t"),
-        {"t": task_id},
-    ).one()
-    if row.status != TaskStatus.GENERATING.value or row.batches_done < row.batches_total:
-        return str(row.status)
-    conn.execute(
-        text(
-            f"UPDATE generation_tasks SET status = 'data-generated', updated_at = {now}"
-            " WHERE task_id = :t AND status = 'generating-data'"
-        ),
-        {"t": task_id} | params,
-    )
-    # Avatars are stored with each persona as (style, seed), so post-processing is the
-    # quality report alone, and `completed` follows in this same transaction.
-    conn.execute(
         text(
             f"UPDATE generation_tasks SET status = 'completed', finished_at = {now},"
-            f" updated_at = {now} WHERE task_id = :t AND status = 'data-generated'"
-        ),
+            f" updated_at = {now} WHERE task_id = :t AND status IN {ACTIVE}"
+            " RETURNING started_at, finished_at"
+        ).columns(started_at=_utc_type(), finished_at=_utc_type()),
         {"t": task_id} | params,
-    )
-    return TaskStatus.COMPLETED.value
+    ).first()
+    if row is None or row.started_at is None:
+        return None
+    return float((row.finished_at - row.started_at).total_seconds())
 
 
 def _lock_task(conn: Connection, task_id: str) -> dict[str, Any]:
@@ -663,6 +696,10 @@ def retry_task(conn: Connection, task_id: str) -> bool:
         ),
         {"t": task_id, "done": done, "total": total} | params,
     )
+    if queued <= 0 and missing <= 0:
+        # Its running batches finished after the cancel: nothing is missing, so it is done.
+        complete_task(conn, task_id)
+        return True
     notify_new_work(conn, task_id)
     return True
 

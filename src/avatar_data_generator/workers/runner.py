@@ -196,21 +196,15 @@ class Worker:
 
     def _run_batch(self, batch: ClaimedBatch) -> None:
         cfg = self.app.config
-        # A plain row, read in its own short transaction: nothing stays open across the call.
-        with self.engine.connect() as conn:
-            task = queue.task_row(conn, batch.task_id)
         extra = {"task_id": batch.task_id, "batch": batch.batch_index, "owner": self.owner}
-        if task is None or task.status not in TaskStatus.active():
-            with self.engine.begin() as conn:
-                queue.release_batches(conn, self.owner, [batch.id])
-            return
+        # The claim brought the task's columns along: no read before the call.
         request = BatchRequest(
-            task_id=task.task_id,
+            task_id=batch.task_id,
             batch_index=batch.batch_index,
             count=batch.size,
-            locale=task.locale,
-            bio_settings=task.bio_settings,
-            seed=batch_seed(task.seed, batch.batch_index),
+            locale=batch.locale,
+            bio_settings=batch.bio_settings,
+            seed=batch_seed(batch.seed, batch.batch_index),
             attempt=batch.attempts,
         )
         if batch.task_started:
@@ -220,12 +214,12 @@ class Worker:
             "Batch %d: Requesting %d personas from %s...",
             batch.batch_index + 1,
             batch.size,
-            task.provider,
+            batch.provider,
             extra=extra,
         )
         started = time.monotonic()
         try:
-            provider = self.provider(task.provider)
+            provider = self.provider(batch.provider)
             with self.slots.hold(self.stopping):
                 events.provider_calls_in_flight.send(self, delta=1)
                 try:
@@ -236,7 +230,7 @@ class Worker:
             elapsed = time.monotonic() - started
             outcome = "retry" if exc.retryable else "error"
             events.provider_call_finished.send(
-                self, provider=task.provider, outcome=outcome, seconds=elapsed
+                self, provider=batch.provider, outcome=outcome, seconds=elapsed
             )
             log.warning(
                 "Batch %d: provider error after %.2fs: %s",
@@ -257,14 +251,14 @@ class Worker:
             return
         elapsed = time.monotonic() - started
         events.provider_call_finished.send(
-            self, provider=task.provider, outcome="ok", seconds=elapsed
+            self, provider=batch.provider, outcome="ok", seconds=elapsed
         )
         log.info(
             "Batch %d: Received response in %.2fs", batch.batch_index + 1, elapsed, extra=extra
         )
         validated = validate_batch(request, response, cfg["AVATAR_STYLE"])
         rows = [storage_row(p) for p in validated.personas]
-        budget = queue.topup_budget(task.requested, task.batch_size, cfg["MAX_TOPUP_RATIO"])
+        budget = queue.topup_budget(batch.requested, batch.batch_size, cfg["MAX_TOPUP_RATIO"])
         with self.engine.begin() as conn:
             finished = queue.finish_batch(
                 conn,
@@ -312,21 +306,12 @@ class Worker:
                 batch.task_id,
                 extra=extra,
             )
-            self._task_finished(batch.task_id)
+            self._task_finished(batch.task_id, "completed", finished.task_seconds)
         elif finished.task_status == TaskStatus.FAILED.value:
-            self._task_finished(batch.task_id)
+            self._task_finished(batch.task_id, "failed", None)
 
-    def _task_finished(self, task_id: str) -> None:
-        with self.engine.connect() as conn:
-            task = queue.task_row(conn, task_id)
-        if task is None:
-            return
-        seconds = (
-            (task.finished_at - task.started_at).total_seconds()
-            if task.finished_at and task.started_at
-            else 0.0
-        )
-        events.task_finished.send(self, task_id=task_id, status=task.status, seconds=seconds)
+    def _task_finished(self, task_id: str, status: str, seconds: float | None) -> None:
+        events.task_finished.send(self, task_id=task_id, status=status, seconds=seconds or 0.0)
 
     def _retry_or_fail(self, batch: ClaimedBatch, error: str, retry_after: float | None) -> None:
         cfg = self.app.config
@@ -373,4 +358,4 @@ class Worker:
                 error,
                 extra={"task_id": batch.task_id, "batch": batch.batch_index},
             )
-            self._task_finished(batch.task_id)
+            self._task_finished(batch.task_id, "failed", None)
