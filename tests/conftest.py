@@ -223,22 +223,38 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
     )
 
 
+class WorkerProcess(subprocess.Popen[str]):
+    """A worker subprocess whose output goes to a file, so a chatty worker never blocks on a
+    full pipe while the test waits for another one; `communicate` returns that file's text."""
+
+    log_path: Path
+
+    def communicate(  # type: ignore[override]
+        self, input: str | None = None, timeout: float | None = None
+    ) -> tuple[str, None]:
+        self.wait(timeout)
+        return self.log_path.read_text(errors="replace"), None
+
+
 @contextlib.contextmanager
 def worker_processes(
     n: int, env: dict[str, str], cwd: Path, args: list[str] | None = None
-) -> Iterator[list[subprocess.Popen[str]]]:
+) -> Iterator[list[WorkerProcess]]:
     """Start n real `worker` processes; they are killed at the end of the block."""
-    procs = [
-        subprocess.Popen(
-            [console_script(), "worker", *(args or [])],
-            env=env,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(n)
-    ]
+    procs = []
+    for _ in range(n):
+        log_path = cwd / f"worker-{uuid.uuid4().hex[:8]}.log"
+        with log_path.open("w") as log_file:
+            proc = WorkerProcess(
+                [console_script(), "worker", *(args or [])],
+                env=env,
+                cwd=cwd,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        proc.log_path = log_path
+        procs.append(proc)
     try:
         yield procs
     finally:
