@@ -25,7 +25,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import text
@@ -155,7 +155,7 @@ class QueueCollector(Collector):
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         """Tasks by status, queue depth, running batches and the oldest pending task's age."""
         from avatar_data_generator.db import db
 
@@ -171,13 +171,21 @@ class QueueCollector(Collector):
             "Age of the oldest task nobody has started (0 when none).",
         )
         up = GaugeMetricFamily("avatar_database_up", "1 when the database answered this scrape.")
+        stored = CounterMetricFamily(
+            "avatar_personas_stored",
+            "Personas stored in the database, all processes and restarts together "
+            "(avatar_personas_generated_total counts this process group since it started).",
+        )
         try:
             with self.app.app_context(), db.engine.connect() as conn:
-                counts: dict[str, int] = dict(
-                    conn.execute(
-                        text("SELECT status, COUNT(*) FROM generation_tasks GROUP BY status")
-                    ).all()
-                )
+                rows = conn.execute(
+                    text(
+                        "SELECT status, COUNT(*), COALESCE(SUM(generated), 0)"
+                        " FROM generation_tasks GROUP BY status"
+                    )
+                ).all()
+                counts: dict[str, int] = {r[0]: int(r[1]) for r in rows}
+                personas = sum(int(r[2]) for r in rows)
                 batch_counts: dict[str, int] = dict(
                     conn.execute(
                         text(
@@ -200,8 +208,9 @@ class QueueCollector(Collector):
         for batch_status in ("pending", "running"):
             batches.add_metric([batch_status], int(batch_counts.get(batch_status, 0)))
         oldest.add_metric([], _age_seconds(created))
+        stored.add_metric([], personas)
         up.add_metric([], 1)
-        yield from (by_status, depth, batches, oldest, up)
+        yield from (by_status, depth, batches, oldest, stored, up)
 
 
 def _age_seconds(created: Any) -> float:

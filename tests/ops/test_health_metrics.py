@@ -90,6 +90,8 @@ def test_metrics_queue_gauges_and_signal_counters(make_app: AppFactory, pg_url: 
         return metric(after, name, **labels) - metric(before, name, **labels)
 
     assert grew("avatar_personas_generated_total") in (5, 12)
+    # From the database: survives restarts and counts every process.
+    assert metric(after, "avatar_personas_stored_total") in (5, 12)
     assert grew("avatar_provider_calls_total", provider="local", outcome="ok") >= 1
     assert grew("avatar_batch_duration_seconds_count") >= 1
     assert grew("avatar_tasks_finished_total", status="completed") == 1
