@@ -127,8 +127,6 @@ def create_task(
         if existing is not None:
             return get_task(existing.task_id), False
 
-    from avatar_data_generator.generation.registry import provenance_for
-
     sizes = queue.plan_batches(count, size)
     task = GenerationTask(
         requested=count,
@@ -140,7 +138,7 @@ def create_task(
         batches_total=len(sizes),
         user_id=user_id,
         idempotency_key=idempotency_key,
-        provenance=provenance_for(provider, cfg) | {"settings": settings, "seed": seed_value},
+        provenance=_provenance(provider) | {"settings": settings, "seed": seed_value},
         quality={},
         created_at=utcnow(),
     )
@@ -165,6 +163,16 @@ def create_task(
     db.session.commit()
     wake_local_worker()
     return get_task(task.task_id), True
+
+
+def _provenance(provider: str) -> dict[str, Any]:
+    """What identifies a provider, built once per app (building it opens an HTTP client)."""
+    from avatar_data_generator.generation.registry import provenance_for
+
+    cache: dict[str, dict[str, Any]] = current_app.extensions.setdefault("avatar_provenance", {})
+    if provider not in cache:
+        cache[provider] = provenance_for(provider, current_app.config)
+    return dict(cache[provider])
 
 
 def wake_local_worker() -> None:
