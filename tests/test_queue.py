@@ -325,10 +325,40 @@ def test_a_claim_carries_what_the_batch_needs_from_its_task(
 ) -> None:
     app = make_app(any_url)
     with app.app_context():
-        tasks.create_task(count=3, batch_size=3, provider="local", locale="de", seed=42,
-                          bio_settings={"tone": "dry"})
+        tasks.create_task(
+            count=3,
+            batch_size=3,
+            provider="local",
+            locale="de",
+            seed=42,
+            bio_settings={"tone": "dry"},
+        )
     [batch] = claim(app, "a")
     assert (batch.provider, batch.locale, batch.seed, batch.requested, batch.batch_size) == (
-        "local", "de", 42, 3, 3)
+        "local",
+        "de",
+        42,
+        3,
+        3,
+    )
     assert batch.bio_settings["tone"] == "dry"
     assert batch.task_started
+
+
+def test_a_batch_finishing_after_cancel_and_retry_completes_the_task(
+    make_app: AppFactory, any_url: str
+) -> None:
+    """Retry requeues what is missing; a batch still running from before may finish it."""
+    app = make_app(any_url)
+    task_id = submit(app, 20)
+    first, second = claim(app, "a", limit=2)
+    with app.app_context():
+        tasks.cancel_task(task_id)
+    finish(app, first, "a", [persona(i) for i in range(10)])
+    with app.app_context():
+        assert tasks.retry_task(task_id).status == "pending"  # `second` still runs
+    done = finish(app, second, "a", [persona(i) for i in range(10, 20)])
+    assert done is not None and done.task_status == "completed"
+    row = task_row(app, task_id)
+    assert (row.status, row.generated) == ("completed", 20)
+    assert row.started_at is not None and row.finished_at is not None

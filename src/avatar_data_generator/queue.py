@@ -341,6 +341,44 @@ def _fence(
     return result.rowcount == 1
 
 
+_FENCE_AND_LOCK_POSTGRES = """
+WITH fenced AS (
+    UPDATE generation_batches
+       SET status = 'done', finished_at = now(), duration_seconds = :duration,
+           generated = :generated, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = :id AND lease_owner = :owner AND status = 'running'
+ RETURNING task_id
+)
+SELECT t.status, t.quality FROM generation_tasks t JOIN fenced ON fenced.task_id = t.task_id
+   FOR NO KEY UPDATE OF t
+"""
+
+
+def _fence_done_and_lock_task(
+    conn: Connection, batch: ClaimedBatch, owner: str, values: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Mark a batch done if this process still holds its lease, and lock its task; else None.
+
+    NO KEY UPDATE: compatible with the KEY SHARE locks that the persona inserts' foreign key
+    takes, so two batches of one task finishing together queue up instead of deadlocking.
+    """
+    params = {"id": batch.id, "owner": owner} | values
+    if is_postgres(conn):
+        row = conn.execute(
+            text(_FENCE_AND_LOCK_POSTGRES).columns(quality=_json_type(conn)), params
+        ).first()
+        return None if row is None else {"status": row.status, "quality": row.quality or {}}
+    fenced = _fence(
+        conn,
+        batch.id,
+        owner,
+        "status = 'done', finished_at = :now, duration_seconds = :duration,"
+        " generated = :generated, last_error = NULL",
+        values,
+    )
+    return _lock_task(conn, batch.task_id) if fenced else None
+
+
 _STORE_POSTGRES = """
 INSERT INTO generation_results (id, task_id, batch_index, position, first_name, last_name,
                                 date_of_birth, username, email, dedupe_key, data, created_at)
@@ -420,17 +458,12 @@ def finish_batch(
     """Fenced: store personas, mark the batch done and advance its task; None if lease lost."""
     now, _, params = _clock(conn)
     personas = personas[: batch.size]
-    if not _fence(
-        conn,
-        batch.id,
-        owner,
-        f"status = 'done', finished_at = {now}, duration_seconds = :duration,"
-        " generated = :generated, last_error = NULL",
-        {"duration": duration, "generated": len(personas)} | params,
-    ):
+    # Fence, then lock the task before any insert: finishes of one task serialise here.
+    task = _fence_done_and_lock_task(
+        conn, batch, owner, {"duration": duration, "generated": len(personas)} | params
+    )
+    if task is None:
         return None
-    # Lock the task first: finishes of one task serialise here, before any insert.
-    task = _lock_task(conn, batch.task_id)
     inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
     if inserted != len(personas):
         conn.execute(
@@ -451,18 +484,27 @@ def finish_batch(
                 "the provider delivered too few valid, distinct personas; "
                 f"top-up budget of {topup_budget} calls used up"
             )
-    counts = conn.execute(
+    # One statement adds the batch and, when it was the last one, completes the task: every
+    # persona is stored (`data-generated`), avatars are stored with each persona as (style,
+    # seed) and the quality report is kept batch by batch, so `completed` follows at once.
+    last = f"status IN {ACTIVE} AND batches_done + 1 >= batches_total + :added AND NOT :failing"
+    row = conn.execute(
         text(
             "UPDATE generation_tasks SET generated = generated + :inserted,"
             " batches_done = batches_done + 1, batches_total = batches_total + :added,"
             " provider_calls = provider_calls + :calls,"
             " tokens_used = COALESCE(tokens_used + :tokens, :tokens, tokens_used),"
-            f" quality = :quality, updated_at = {now} WHERE task_id = :task_id"
-            " RETURNING status, batches_done, batches_total"
-        ).bindparams(bindparam("quality", type_=_json_type(conn))),
+            f" quality = :quality, updated_at = {now}, started_at = COALESCE(started_at, {now}),"
+            f" status = CASE WHEN {last} THEN 'completed' ELSE status END,"
+            f" finished_at = CASE WHEN {last} THEN {now} ELSE finished_at END"
+            " WHERE task_id = :task_id RETURNING status, started_at, finished_at"
+        )
+        .bindparams(bindparam("quality", type_=_json_type(conn)))
+        .columns(started_at=_utc_type(), finished_at=_utc_type()),
         {
             "inserted": inserted,
             "added": int(topup_index is not None),
+            "failing": failure is not None,
             "calls": calls,
             "tokens": tokens,
             "quality": merged,
@@ -473,9 +515,9 @@ def finish_batch(
     if failure is not None:
         fail_task(conn, batch.task_id, failure)
         return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
-    if counts.status != TaskStatus.GENERATING.value or counts.batches_done < counts.batches_total:
-        return FinishedBatch(inserted, str(counts.status), topup_index)
-    seconds = complete_task(conn, batch.task_id)
+    if row.status != TaskStatus.COMPLETED.value or task["status"] == TaskStatus.COMPLETED.value:
+        return FinishedBatch(inserted, str(row.status), topup_index)
+    seconds = (row.finished_at - row.started_at).total_seconds() if row.started_at else None
     return FinishedBatch(inserted, TaskStatus.COMPLETED.value, topup_index, seconds)
 
 
@@ -555,11 +597,9 @@ def complete_task(conn: Connection, task_id: str) -> float | None:
 
 
 def _lock_task(conn: Connection, task_id: str) -> dict[str, Any]:
-    # NO KEY UPDATE: compatible with the KEY SHARE locks that the persona inserts' foreign key
-    # takes, so two batches of one task finishing together queue up instead of deadlocking.
-    lock = "FOR NO KEY UPDATE" if is_postgres(conn) else ""
+    """Read a task's status and quality report (SQLite: the transaction already serialises)."""
     row = conn.execute(
-        text(f"SELECT status, quality FROM generation_tasks WHERE task_id = :t {lock}").columns(
+        text("SELECT status, quality FROM generation_tasks WHERE task_id = :t").columns(
             quality=_json_type(conn)
         ),
         {"t": task_id},
