@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from avatar_data_generator import queue
@@ -300,8 +300,3 @@ def iter_personas(task_id: str, chunk: int = 2000) -> Iterator[dict[str, Any]]:
         for row in rows:
             yield row.data
         last = (rows[-1].batch_index, rows[-1].position)
-
-
-def db_ping() -> None:
-    """Raise if the database does not answer."""
-    db.session.execute(text("SELECT 1"))
