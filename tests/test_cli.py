@@ -87,3 +87,25 @@ def test_accounts_and_tokens(sqlite_url: str, tmp_path: Path) -> None:
     assert changed.returncode == 0, changed.stderr
     short = run_cli(["set-password", "ana", "--password", "short"], env, tmp_path)
     assert short.returncode != 0 and "at least 8 characters" in short.stderr
+
+
+def test_sqlite_worker_sees_a_submit_from_another_process_without_waiting_a_tick(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """No NOTIFY on SQLite: a cheap one-second poll stands in, not the 30 s scheduler tick."""
+    import time
+
+    from tests.conftest import worker_processes
+
+    env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"), WORKER_INTERVAL=30)
+    with worker_processes(1, env, tmp_path):
+        time.sleep(3)  # started, first tick taken, idle
+        task = json.loads(run_cli(["submit", "--count", "5", "--json"], env, tmp_path).stdout)
+        deadline = time.monotonic() + 10
+        status = task
+        while time.monotonic() < deadline and status["started_at"] is None:
+            time.sleep(0.3)
+            status = json.loads(
+                run_cli(["status", task["task_id"], "--json"], env, tmp_path).stdout
+            )
+    assert status["started_at"] is not None

@@ -21,6 +21,7 @@ from avatar_data_generator.workers.runner import Worker
 log = logging.getLogger("avatar_data_generator.scheduler")
 
 EXTENSION = "avatar_worker"
+SQLITE_POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -95,9 +96,13 @@ def start_worker(app: Flask) -> WorkerRuntime | None:
     cfg = app.config
     interval = float(cfg["WORKER_INTERVAL"])
     worker = Worker(app)
-    dispatcher = Dispatcher(worker, int(cfg["MULTITHREAD_FLOWISE"]), poll_interval=interval)
+    postgres = worker.engine.dialect.name == "postgresql"
+    # SQLite has no NOTIFY: a submit from another process (the CLI beside `make run`) is seen
+    # by a cheap local poll each second instead of waiting for the next tick.
+    poll = interval if postgres else min(interval, SQLITE_POLL_SECONDS)
+    dispatcher = Dispatcher(worker, int(cfg["MULTITHREAD_FLOWISE"]), poll_interval=poll)
     listener = None
-    if cfg.get("WORKER_WAKEUP", True) and worker.engine.dialect.name == "postgresql":
+    if cfg.get("WORKER_WAKEUP", True) and postgres:
         listener = WakeupListener(worker.engine, dispatcher.wake)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
     runtime = WorkerRuntime(app, worker, dispatcher, scheduler, listener, interval)
