@@ -109,3 +109,20 @@ def test_sqlite_worker_sees_a_submit_from_another_process_without_waiting_a_tick
                 run_cli(["status", task["task_id"], "--json"], env, tmp_path).stdout
             )
     assert status["started_at"] is not None
+
+
+def test_exports_carry_the_provenance(sqlite_url: str, tmp_path: Path) -> None:
+    env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"))
+    task = json.loads(run_cli(["submit", "--count", "3", "--json"], env, tmp_path).stdout)
+    assert run_cli(["worker", "--burst"], env, tmp_path).returncode == 0
+    line = run_cli(["export", task["task_id"], "--format", "jsonl"], env, tmp_path).stdout
+    first = json.loads(line.splitlines()[0])
+    assert first["provenance"]["task_id"] == task["task_id"]
+    assert first["provenance"]["provider"] == "local" and first["provenance"]["prompt_version"]
+    assert first["synthetic"] is True
+    whole = json.loads(
+        run_cli(["export", task["task_id"], "--format", "json"], env, tmp_path).stdout
+    )
+    assert whole["task"]["provenance"]["provider"] == "local" and len(whole["personas"]) == 3
+    header = run_cli(["export", task["task_id"], "--format", "csv"], env, tmp_path).stdout
+    assert header.splitlines()[0].endswith("task_id,provider,model,prompt_version")

@@ -78,7 +78,13 @@ def export_chunks(task: GenerationTask, fmt: str) -> Iterator[str]:
     """Text chunks of the export; each holds many rows so writes stay few."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    prov = {"task_id": task.task_id, "provider": task.provider, **(task.provenance or {})}
+    recorded = task.provenance or {}
+    prov = {
+        "task_id": task.task_id,
+        "provider": task.provider,
+        "model": recorded.get("model") or recorded.get("chatflow_id"),
+        "prompt_version": recorded.get("prompt_version"),
+    }
     personas = iter_personas(task.task_id)
     if fmt == "csv":
         buffer = io.StringIO()
@@ -92,9 +98,11 @@ def export_chunks(task: GenerationTask, fmt: str) -> Iterator[str]:
                 buffer.truncate()
         yield buffer.getvalue()
     elif fmt == "jsonl":
+        # Each line is a persona plus where it came from, spliced in without re-encoding.
+        suffix = ', "provenance": ' + json.dumps(prov, ensure_ascii=False) + "}"
         lines: list[str] = []
         for p in personas:
-            lines.append(json.dumps(p, ensure_ascii=False))
+            lines.append(json.dumps(p, ensure_ascii=False)[:-1] + suffix)
             if len(lines) == 1000:
                 yield "\n".join(lines) + "\n"
                 lines = []
