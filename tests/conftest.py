@@ -1,8 +1,8 @@
 """Shared fixtures: a real PostgreSQL (never skipped), per-test databases from a migrated template.
 
 PostgreSQL comes from TEST_DATABASE_URL, else 127.0.0.1:5432, else a private server started
-with the `pgserver` package. Each test gets a fresh database copied from a template that was
-migrated once per session.
+with the `pgserver` package (TEST_PG_PRIVATE=1 goes straight to the private one). Each test
+gets a fresh database copied from a template that was migrated once per session.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def _reachable(url: str) -> bool:
 def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A superuser URL of a reachable PostgreSQL; starts a private one if none answers."""
     candidates = [os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else []
-    for url in [*candidates, *DEFAULT_URLS]:
+    # TEST_PG_PRIVATE=1 skips any server already running and starts a private one.
+    urls = [] if os.environ.get("TEST_PG_PRIVATE") else [*candidates, *DEFAULT_URLS]
+    for url in urls:
         if _reachable(url):
             yield url
             return
