@@ -126,3 +126,19 @@ def test_exports_carry_the_provenance(sqlite_url: str, tmp_path: Path) -> None:
     assert whole["task"]["provenance"]["provider"] == "local" and len(whole["personas"]) == 3
     header = run_cli(["export", task["task_id"], "--format", "csv"], env, tmp_path).stdout
     assert header.splitlines()[0].endswith("task_id,provider,model,prompt_version")
+
+
+def test_serve_on_a_busy_port_says_so_and_creates_nothing(sqlite_url: str, tmp_path: Path) -> None:
+    import socket
+
+    env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(["serve", "--port", str(port)], env, tmp_path, timeout=60)
+    assert result.returncode != 0
+    assert "in use" in (result.stdout + result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "First run" not in result.stdout  # the admin's one-time password was not spent
+    assert "[SCHEDULER] Background scheduler started" not in result.stderr

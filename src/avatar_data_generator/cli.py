@@ -148,9 +148,10 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
     from avatar_data_generator.scheduler import start_worker
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Bind first: if the port is taken, nothing else (first admin, worker) has happened yet.
+    server = make_server(host, port, app, threaded=True)
     first = accounts.ensure_first_admin()
     runtime = None if no_worker else start_worker(app)
-    server = make_server(host, port, app, threaded=True)
     log.info("[STARTUP] Avatar Data Generator application initialized successfully")
     click.echo(f"Serving on http://{host}:{server.server_port}")
     if first:
