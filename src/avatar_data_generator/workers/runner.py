@@ -217,9 +217,14 @@ class Worker:
             batch.provider,
             extra=extra,
         )
-        started = time.monotonic()
         try:
             provider = self.provider(batch.provider)
+        except ValueError as exc:
+            # Misconfigured (e.g. FLOWISE_API_URL unset): no retry can help, so say why at once.
+            self._fail(batch, f"provider {batch.provider} is not configured: {exc}")
+            return
+        started = time.monotonic()
+        try:
             with self.slots.hold(self.stopping):
                 events.provider_calls_in_flight.send(self, delta=1)
                 try:

@@ -1,0 +1,21 @@
+"""Running one batch: outcomes that need no provider call at all."""
+
+from __future__ import annotations
+
+from avatar_data_generator import tasks
+from avatar_data_generator.workers.task_processor import process_single_task
+from tests.conftest import AppFactory
+from tests.workers.test_multiprocess import scalar
+
+
+def test_a_misconfigured_provider_fails_the_task_at_once_with_the_reason(
+    make_app: AppFactory, pg_url: str
+) -> None:
+    app = make_app(pg_url)  # no FLOWISE_API_URL
+    with app.app_context():
+        task, _ = tasks.create_task(count=5, batch_size=5, provider="flowise")
+        assert process_single_task(app)
+        failed = tasks.get_task(task.task_id)
+    assert failed.status == "failed"
+    assert "FLOWISE_API_URL" in (failed.error or "")
+    assert scalar(app, "SELECT attempts FROM generation_batches") == 1
