@@ -104,6 +104,12 @@ def create_task(
     provider = provider or cfg["GENERATOR_PROVIDER"]
     if provider not in PROVIDERS:
         raise TaskInputError("provider", f"provider must be one of {', '.join(PROVIDERS)}")
+    configuration_error = _provenance(provider).get("configuration_error")
+    if configuration_error:
+        raise TaskInputError(
+            "provider",
+            f"provider {provider} is not configured on this server: {configuration_error}",
+        )
     locale = (locale or "en").strip()
     if not locale or len(locale) > 20:
         raise TaskInputError("locale", "locale must be a short language tag such as en or de")
