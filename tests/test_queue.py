@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from avatar_data_generator import queue, tasks
-from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.db import db
+from avatar_data_generator.models import GenerationTask
 from avatar_data_generator.queue import ClaimedBatch
 from tests.conftest import AppFactory
 
@@ -28,10 +29,9 @@ def persona(n: int, task: str = "t") -> dict[str, Any]:
     }
     return {
         **data,
-        "date_of_birth_date": date(1990, 1, 2),
+        "date_of_birth": date(1990, 1, 2),
         "dedupe_key": f"a{n} b{n}|1990",
         "data": data,
-        "created_at": utcnow(),
     }
 
 
@@ -52,8 +52,11 @@ def finish(app: Flask, batch: ClaimedBatch, owner: str, rows: list[dict[str, Any
 
 
 def task_row(app: Flask, task_id: str) -> Any:
+    """The task as a plain row, read on its own connection."""
     with app.app_context(), db.engine.connect() as conn:
-        return queue.task_row(conn, task_id)
+        return conn.execute(
+            select(GenerationTask.__table__).where(GenerationTask.task_id == task_id)
+        ).first()
 
 
 def test_claim_moves_task_to_generating_with_started_at(make_app: AppFactory, any_url: str) -> None:

@@ -395,50 +395,23 @@ RETURNING id
 def store_personas(
     conn: Connection, task_id: str, batch_index: int, personas: list[dict[str, Any]]
 ) -> int:
-    """Insert a batch's personas; a replay or a duplicate within the task writes nothing."""
+    """Insert a batch's personas; a replay or a duplicate within the task writes nothing.
+
+    Each persona is a storage row (`workers.runner.storage_row`): its dedupe columns and `data`.
+    """
     if not personas:
         return 0
+    rows = [p | {"position": position} for position, p in enumerate(personas)]
     if is_postgres(conn):
         # One parameter holding the whole batch: psycopg prepares a short statement once,
         # instead of re-parsing a 1,200-parameter INSERT for every batch.
-        rows_json = json.dumps(
-            [
-                {
-                    "id": p["id"],
-                    "position": position,
-                    "first_name": p["first_name"],
-                    "last_name": p["last_name"],
-                    "date_of_birth": p["date_of_birth_date"].isoformat(),
-                    "username": p["username"],
-                    "email": p["email"],
-                    "dedupe_key": p["dedupe_key"],
-                    "data": p["data"],
-                }
-                for position, p in enumerate(personas)
-            ]
-        )
         result = conn.execute(
             text(_STORE_POSTGRES),
-            {"task_id": task_id, "batch_index": batch_index, "rows": rows_json},
+            {"task_id": task_id, "batch_index": batch_index, "rows": json.dumps(rows, default=str)},
         )
         return len(result.all())
-    rows = [
-        {
-            "id": p["id"],
-            "task_id": task_id,
-            "batch_index": batch_index,
-            "position": position,
-            "first_name": p["first_name"],
-            "last_name": p["last_name"],
-            "date_of_birth": p["date_of_birth_date"],
-            "username": p["username"],
-            "email": p["email"],
-            "dedupe_key": p["dedupe_key"],
-            "data": p["data"],
-            "created_at": p["created_at"],
-        }
-        for position, p in enumerate(personas)
-    ]
+    now = datetime.now(UTC)
+    rows = [r | {"task_id": task_id, "batch_index": batch_index, "created_at": now} for r in rows]
     stmt = sqlite.insert(GenerationResult).on_conflict_do_nothing()
     return len(conn.execute(stmt.returning(GenerationResult.id), rows).all())
 
@@ -742,17 +715,6 @@ def retry_task(conn: Connection, task_id: str) -> bool:
         return True
     notify_new_work(conn, task_id)
     return True
-
-
-def task_row(conn: Connection, task_id: str) -> Any:
-    """A task as a plain read-only row (no ORM state to expire and reload)."""
-    from sqlalchemy import select
-
-    from avatar_data_generator.models import GenerationTask
-
-    return conn.execute(
-        select(GenerationTask.__table__).where(GenerationTask.task_id == task_id)
-    ).first()
 
 
 # --- what is left, and the seed's health figures --------------------------------------------

@@ -34,10 +34,7 @@ class FlowiseProvider:
         self.chatflow_id = str(chatflow).strip()
         self.url = f"{self.base_url}/api/v1/prediction/{self.chatflow_id}"
         self.timeout = float(settings.get("FLOWISE_TIMEOUT") or 300)
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if settings.get("FLOWISE_API_KEY"):
-            headers["Authorization"] = f"Bearer {settings['FLOWISE_API_KEY']}"
-        self.client = make_client(self.timeout, headers)
+        self.client = make_client(self.timeout, settings.get("FLOWISE_API_KEY") or None)
 
     def provenance(self) -> dict[str, Any]:
         """Identify the chatflow and the prompt."""

@@ -25,8 +25,11 @@ _UNAUTHORIZED = re.compile(r"unauthori[sz]ed|api key", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def make_client(timeout: float, headers: dict[str, str]) -> httpx.Client:
-    """A pooled client; creating it opens no connection, so construction stays cheap."""
+def make_client(timeout: float, api_key: str | None) -> httpx.Client:
+    """A pooled JSON client, with the Bearer key when one is set; opens no connection yet."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
     return httpx.Client(
         headers=headers,
         timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),

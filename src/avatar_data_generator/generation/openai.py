@@ -39,10 +39,7 @@ class OpenAIProvider:
         self.timeout = float(
             settings.get("OPENAI_TIMEOUT") or settings.get("FLOWISE_TIMEOUT") or 300
         )
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if settings.get("OPENAI_API_KEY"):
-            headers["Authorization"] = f"Bearer {settings['OPENAI_API_KEY']}"
-        self.client = make_client(self.timeout, headers)
+        self.client = make_client(self.timeout, settings.get("OPENAI_API_KEY") or None)
 
     def provenance(self) -> dict[str, Any]:
         """Identify the server, the model and the prompt."""

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.db import db
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
 from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
 from avatar_data_generator.generation.registry import get_provider
@@ -47,12 +47,11 @@ def storage_row(persona: dict[str, Any]) -> dict[str, Any]:
         "id": persona["id"],
         "first_name": persona["first_name"],
         "last_name": persona["last_name"],
-        "date_of_birth_date": date.fromisoformat(persona["date_of_birth"]),
+        "date_of_birth": date.fromisoformat(persona["date_of_birth"]),
         "username": persona["username"],
         "email": persona["email"],
         "dedupe_key": dedupe_key(persona),
         "data": persona,
-        "created_at": utcnow(),
     }
 
 
