@@ -171,6 +171,47 @@ def test_round_robin_gives_a_small_task_the_next_slot(make_app: AppFactory, any_
     assert sorted(picked) == sorted([other, other, big, other])
 
 
+def expected_claim(app: Flask, limit: int) -> list[tuple[str, int]]:
+    """The round-robin order computed in Python over every active task: the claim's contract."""
+    with app.app_context(), db.engine.connect() as conn:
+        batches = conn.execute(
+            text(
+                "SELECT b.task_id, b.batch_index, b.status, t.created_at FROM generation_batches b"
+                " JOIN generation_tasks t ON t.task_id = b.task_id"
+                " WHERE t.status IN ('pending', 'generating-data')"
+            )
+        ).all()
+    running: dict[str, int] = {}
+    for b in batches:
+        if b.status == "running":
+            running[b.task_id] = running.get(b.task_id, 0) + 1
+    ranked = []
+    rank: dict[str, int] = {}
+    for b in sorted(batches, key=lambda b: (b.task_id, b.batch_index)):
+        if b.status == "pending":
+            rank[b.task_id] = rank.get(b.task_id, 0) + 1
+            turn = running.get(b.task_id, 0) + rank[b.task_id]
+            ranked.append((turn, b.created_at, b.batch_index, b.task_id))
+    return [(task_id, index) for _, _, index, task_id in sorted(ranked)[:limit]]
+
+
+def test_claim_matches_round_robin_over_every_active_task(
+    make_app: AppFactory, any_url: str
+) -> None:
+    """More active tasks than the claim's limit, some with batches running elsewhere: the claim
+    (which on PostgreSQL looks only at busy tasks and the oldest idle ones) picks exactly what
+    ranking every active task would."""
+    app = make_app(any_url)
+    for count, taken in ((60, 3), (10, 0), (40, 1), (30, 0), (20, 2), (10, 0), (50, 0)):
+        submit(app, count)
+        if taken:
+            claim(app, "elsewhere", limit=taken)
+    for limit in (1, 3, 2, 6, 4, 5):
+        want = expected_claim(app, limit)
+        got = [(b.task_id, b.batch_index) for b in claim(app, "w", limit=limit)]
+        assert sorted(got) == sorted(want)  # one claim's batches come back in no set order
+
+
 def test_backoff_hides_a_batch_until_available(make_app: AppFactory, any_url: str) -> None:
     app = make_app(any_url)
     submit(app, 10)

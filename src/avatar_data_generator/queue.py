@@ -6,13 +6,14 @@ database's clock (`now()`); SQLite serves one machine, so Python's UTC clock sta
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import TextClause, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -21,6 +22,12 @@ from avatar_data_generator.models import GenerationResult, QueueSample, TaskStat
 
 NOTIFY_CHANNEL = "avatar_data_generator_work"
 ACTIVE = "('pending', 'generating-data')"
+
+
+@functools.lru_cache(maxsize=256)
+def sql(statement: str) -> TextClause:
+    """A statement parsed once: building a TextClause scans it for binds on every call."""
+    return text(statement)
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ def insert_batches(
     """Create pending batch rows of the given sizes for a task."""
     now, _, params = _clock(conn)
     conn.execute(
-        text(
+        sql(
             "INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status,"
             " attempts, generated, available_at)"
             f" VALUES (:task_id, :batch_index, :size, :topup, 'pending', 0, 0, {now})"
@@ -94,7 +101,7 @@ def notify_new_work(conn: Connection, payload: str = "") -> None:
     """NOTIFY every listening worker; delivered only when this transaction commits."""
     if is_postgres(conn):
         conn.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
+            sql("SELECT pg_notify(:channel, :payload)"),
             {"channel": NOTIFY_CHANNEL, "payload": payload},
         )
 
@@ -107,17 +114,35 @@ def plan_batches(requested: int, batch_size: int) -> list[int]:
 
 # --- claiming -------------------------------------------------------------------------------
 
+# Round-robin without reading every active task: a task's turn is (batches it has running) +
+# (rank of the batch within the task), so the `limit` best batches come from tasks that have
+# something running (few: at most the threads of all workers) and the `limit` oldest tasks
+# that have nothing running. The claim costs O(limit + running), not O(active tasks).
+# The task leaves `pending` in the same statement; `task_started` says which claim did it.
 _CLAIM_POSTGRES = """
-WITH active AS (
-    SELECT t.task_id, t.created_at,
-           (SELECT count(*) FROM generation_batches r
-             WHERE r.task_id = t.task_id AND r.status = 'running') AS running
+WITH running AS (
+    SELECT task_id, count(*) AS n FROM generation_batches
+     WHERE status = 'running' GROUP BY task_id
+),
+idle AS (
+    SELECT t.task_id, t.created_at, 0 AS running
       FROM generation_tasks t
+     WHERE t.status IN ('pending', 'generating-data') {task_filter}
+       AND NOT EXISTS (SELECT 1 FROM running r WHERE r.task_id = t.task_id)
+       AND EXISTS (SELECT 1 FROM generation_batches b
+                    WHERE b.task_id = t.task_id AND b.status = 'pending'
+                      AND b.available_at <= now())
+     ORDER BY t.created_at
+     LIMIT :limit
+),
+busy AS (
+    SELECT t.task_id, t.created_at, r.n AS running
+      FROM running r JOIN generation_tasks t ON t.task_id = r.task_id
      WHERE t.status IN ('pending', 'generating-data') {task_filter}
 ),
 ranked AS (
     SELECT nb.id, a.running + nb.rn AS turn, a.created_at, nb.batch_index
-      FROM active a
+      FROM (SELECT * FROM idle UNION ALL SELECT * FROM busy) a
       CROSS JOIN LATERAL (
         SELECT b.id, b.batch_index,
                row_number() OVER (ORDER BY b.batch_index) AS rn
@@ -134,6 +159,13 @@ picked AS (
      ORDER BY r.turn, r.created_at, r.batch_index
      LIMIT :limit
        FOR UPDATE OF b SKIP LOCKED
+),
+started AS (
+    UPDATE generation_tasks t
+       SET status = 'generating-data', started_at = COALESCE(t.started_at, now()),
+           updated_at = now()
+     WHERE t.task_id IN (SELECT task_id FROM picked) AND t.status = 'pending'
+ RETURNING t.task_id
 )
 UPDATE generation_batches b
    SET status = 'running', lease_owner = :owner,
@@ -142,7 +174,8 @@ UPDATE generation_batches b
   FROM picked JOIN generation_tasks t ON t.task_id = picked.task_id
  WHERE b.id = picked.id
 RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup,
-          t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size
+          t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size,
+          b.task_id IN (SELECT task_id FROM started) AS task_started
 """
 
 _CLAIM_SQLITE = """
@@ -173,7 +206,7 @@ def claim_batches(
     task_filter = "AND t.task_id = :task_id" if task_id else ""
     template = _CLAIM_POSTGRES if is_postgres(conn) else _CLAIM_SQLITE
     _, _, params = _clock(conn, lease_seconds)
-    statement = text(template.format(task_filter=task_filter))
+    statement = sql(template.format(task_filter=task_filter))
     rows = conn.execute(
         statement.columns(bio_settings=_json_type(conn)) if is_postgres(conn) else statement,
         {"owner": owner, "limit": limit, "task_id": task_id} | params,
@@ -181,8 +214,12 @@ def claim_batches(
     if not rows:
         return []
     task_ids = sorted({r.task_id for r in rows})
-    tasks = {r.task_id: r for r in rows} if is_postgres(conn) else _task_columns(conn, task_ids)
-    started = mark_tasks_started(conn, task_ids)
+    if is_postgres(conn):
+        tasks = {r.task_id: r for r in rows}
+        started = {r.task_id for r in rows if r.task_started}
+    else:
+        tasks = _task_columns(conn, task_ids)
+        started = mark_tasks_started(conn, task_ids)
     claimed = []
     for r in rows:
         t = tasks[r.task_id]
@@ -210,7 +247,7 @@ def claim_batches(
 def _task_columns(conn: Connection, task_ids: list[str]) -> dict[str, Any]:
     """The task columns a batch needs (SQLite's UPDATE … RETURNING cannot join)."""
     rows = conn.execute(
-        text(
+        sql(
             "SELECT task_id, provider, locale, seed, bio_settings, requested, batch_size"
             " FROM generation_tasks WHERE task_id IN :ids"
         )
@@ -225,7 +262,7 @@ def mark_tasks_started(conn: Connection, task_ids: list[str]) -> set[str]:
     """Move tasks whose first batch was just claimed to `generating-data`; returns those."""
     now, _, params = _clock(conn)
     rows = conn.execute(
-        text(
+        sql(
             f"UPDATE generation_tasks SET status = 'generating-data',"
             f" started_at = COALESCE(started_at, {now}), updated_at = {now}"
             " WHERE task_id IN :ids AND status = 'pending' RETURNING task_id"
@@ -240,7 +277,7 @@ def get_pending_task_with_lock(conn: Connection) -> str | None:
     lock = "FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
     now, _, params = _clock(conn)
     row = conn.execute(
-        text(
+        sql(
             "SELECT t.task_id FROM generation_tasks t"
             f" WHERE t.status IN {ACTIVE} AND EXISTS (SELECT 1 FROM generation_batches b"
             f"   WHERE b.task_id = t.task_id AND b.status = 'pending' AND b.available_at <= {now})"
@@ -264,7 +301,7 @@ def renew_leases(conn: Connection, owner: str, lease_seconds: float, batch_ids: 
         return 0
     _, later, params = _clock(conn, lease_seconds)
     result = conn.execute(
-        text(
+        sql(
             f"UPDATE generation_batches SET lease_expires_at = {later}"
             " WHERE lease_owner = :owner AND status = 'running' AND id IN :ids"
         ).bindparams(bindparam("ids", expanding=True)),
@@ -278,7 +315,7 @@ def reclaim_expired_leases(conn: Connection, max_attempts: int) -> list[tuple[st
     now, _, params = _clock(conn)
     lock = "FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
     expired = conn.execute(
-        text(
+        sql(
             "SELECT id, task_id, batch_index, attempts, lease_owner FROM generation_batches"
             f" WHERE status = 'running' AND lease_expires_at < {now} {lock}"
         ),
@@ -289,7 +326,7 @@ def reclaim_expired_leases(conn: Connection, max_attempts: int) -> list[tuple[st
     retry_ids = [r.id for r in expired if r.attempts < max_attempts]
     if retry_ids:
         conn.execute(
-            text(
+            sql(
                 "UPDATE generation_batches SET status = 'pending', lease_owner = NULL,"
                 " lease_expires_at = NULL, last_error = 'lease expired; taken back'"
                 " WHERE id IN :ids"
@@ -311,7 +348,7 @@ def release_batches(conn: Connection, owner: str, batch_ids: list[int]) -> int:
     if not batch_ids:
         return 0
     result = conn.execute(
-        text(
+        sql(
             "UPDATE generation_batches SET status = 'pending', lease_owner = NULL,"
             " lease_expires_at = NULL, attempts = attempts - 1"
             " WHERE id IN :ids AND lease_owner = :owner AND status = 'running'"
@@ -331,7 +368,7 @@ def _fence(
 ) -> bool:
     """Update a running batch only if this process still holds its lease."""
     result = conn.execute(
-        text(
+        sql(
             f"UPDATE generation_batches SET {assignments}, lease_owner = NULL,"
             " lease_expires_at = NULL"
             " WHERE id = :id AND lease_owner = :owner AND status = 'running'"
@@ -365,7 +402,7 @@ def _fence_done_and_lock_task(
     params = {"id": batch.id, "owner": owner} | values
     if is_postgres(conn):
         row = conn.execute(
-            text(_FENCE_AND_LOCK_POSTGRES).columns(quality=_json_type(conn)), params
+            sql(_FENCE_AND_LOCK_POSTGRES).columns(quality=_json_type(conn)), params
         ).first()
         return None if row is None else {"status": row.status, "quality": row.quality or {}}
     fenced = _fence(
@@ -406,7 +443,7 @@ def store_personas(
         # One parameter holding the whole batch: psycopg prepares a short statement once,
         # instead of re-parsing a 1,200-parameter INSERT for every batch.
         result = conn.execute(
-            text(_STORE_POSTGRES),
+            sql(_STORE_POSTGRES),
             {"task_id": task_id, "batch_index": batch_index, "rows": json.dumps(rows, default=str)},
         )
         return len(result.all())
@@ -440,7 +477,7 @@ def finish_batch(
     inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
     if inserted != len(personas):
         conn.execute(
-            text("UPDATE generation_batches SET generated = :n WHERE id = :id"),
+            sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
             {"n": inserted, "id": batch.id},
         )
     merged = merge_quality(task["quality"], quality or {}, duplicates=len(personas) - inserted)
@@ -462,7 +499,7 @@ def finish_batch(
     # seed) and the quality report is kept batch by batch, so `completed` follows at once.
     last = f"status IN {ACTIVE} AND batches_done + 1 >= batches_total + :added AND NOT :failing"
     row = conn.execute(
-        text(
+        sql(
             "UPDATE generation_tasks SET generated = generated + :inserted,"
             " batches_done = batches_done + 1, batches_total = batches_total + :added,"
             " provider_calls = provider_calls + :calls,"
@@ -526,7 +563,7 @@ def fail_batch(conn: Connection, batch: ClaimedBatch, owner: str, error: str) ->
 def _fail_batch_row(conn: Connection, batch_id: int, error: str) -> None:
     now, _, params = _clock(conn)
     conn.execute(
-        text(
+        sql(
             f"UPDATE generation_batches SET status = 'failed', finished_at = {now},"
             " lease_owner = NULL, lease_expires_at = NULL, last_error = :error WHERE id = :id"
         ),
@@ -538,7 +575,7 @@ def fail_task(conn: Connection, task_id: str, error: str) -> bool:
     """End an unfinished task as `failed` with a reason."""
     now, _, params = _clock(conn)
     result = conn.execute(
-        text(
+        sql(
             f"UPDATE generation_tasks SET status = 'failed', error = :error,"
             f" finished_at = {now}, updated_at = {now}"
             f" WHERE task_id = :task_id AND status IN {ACTIVE}"
@@ -557,7 +594,7 @@ def complete_task(conn: Connection, task_id: str) -> float | None:
     """
     now, _, params = _clock(conn)
     row = conn.execute(
-        text(
+        sql(
             f"UPDATE generation_tasks SET status = 'completed', finished_at = {now},"
             f" updated_at = {now} WHERE task_id = :t AND status IN {ACTIVE}"
             " RETURNING started_at, finished_at"
@@ -572,7 +609,7 @@ def complete_task(conn: Connection, task_id: str) -> float | None:
 def _lock_task(conn: Connection, task_id: str) -> dict[str, Any]:
     """Read a task's status and quality report (SQLite: the transaction already serialises)."""
     row = conn.execute(
-        text("SELECT status, quality FROM generation_tasks WHERE task_id = :t").columns(
+        sql("SELECT status, quality FROM generation_tasks WHERE task_id = :t").columns(
             quality=_json_type(conn)
         ),
         {"t": task_id},
@@ -610,7 +647,7 @@ def merge_quality(
 def _count_topups(conn: Connection, task_id: str) -> int:
     return int(
         conn.execute(
-            text("SELECT count(*) FROM generation_batches WHERE task_id = :t AND is_topup"),
+            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t AND is_topup"),
             {"t": task_id},
         ).scalar_one()
     )
@@ -619,7 +656,7 @@ def _count_topups(conn: Connection, task_id: str) -> int:
 def _next_batch_index(conn: Connection, task_id: str) -> int:
     return int(
         conn.execute(
-            text(
+            sql(
                 "SELECT COALESCE(max(batch_index), -1) + 1 FROM generation_batches"
                 " WHERE task_id = :t"
             ),
@@ -640,7 +677,7 @@ def cancel_task(conn: Connection, task_id: str) -> bool:
     """Stop handing out a task's batches and end it `cancelled`; False if already finished."""
     now, _, params = _clock(conn)
     result = conn.execute(
-        text(
+        sql(
             f"UPDATE generation_tasks SET status = 'cancelled', finished_at = {now},"
             f" updated_at = {now} WHERE task_id = :t AND status IN {ACTIVE}"
         ),
@@ -649,7 +686,7 @@ def cancel_task(conn: Connection, task_id: str) -> bool:
     if result.rowcount != 1:
         return False
     conn.execute(
-        text(
+        sql(
             "UPDATE generation_batches SET status = 'cancelled'"
             " WHERE task_id = :t AND status = 'pending'"
         ),
@@ -662,7 +699,7 @@ def retry_task(conn: Connection, task_id: str) -> bool:
     """Requeue only what a failed or cancelled task is missing; False if it is not one."""
     now, _, params = _clock(conn)
     task = conn.execute(
-        text(
+        sql(
             "SELECT status, requested, generated, started_at FROM generation_tasks"
             " WHERE task_id = :t"
         ),
@@ -671,7 +708,7 @@ def retry_task(conn: Connection, task_id: str) -> bool:
     if task is None or task.status not in (TaskStatus.FAILED.value, TaskStatus.CANCELLED.value):
         return False
     conn.execute(
-        text(
+        sql(
             f"UPDATE generation_batches SET status = 'pending', attempts = 0,"
             f" available_at = {now}, last_error = NULL, finished_at = NULL"
             " WHERE task_id = :t AND status IN ('failed', 'cancelled')"
@@ -680,7 +717,7 @@ def retry_task(conn: Connection, task_id: str) -> bool:
     )
     queued = int(
         conn.execute(
-            text(
+            sql(
                 "SELECT COALESCE(sum(size), 0) FROM generation_batches"
                 " WHERE task_id = :t AND status IN ('pending', 'running')"
             ),
@@ -692,17 +729,17 @@ def retry_task(conn: Connection, task_id: str) -> bool:
         insert_batches(conn, task_id, [missing], _next_batch_index(conn, task_id), topup=False)
     done = int(
         conn.execute(
-            text("SELECT count(*) FROM generation_batches WHERE task_id = :t AND status = 'done'"),
+            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t AND status = 'done'"),
             {"t": task_id},
         ).scalar_one()
     )
     total = int(
         conn.execute(
-            text("SELECT count(*) FROM generation_batches WHERE task_id = :t"), {"t": task_id}
+            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t"), {"t": task_id}
         ).scalar_one()
     )
     conn.execute(
-        text(
+        sql(
             f"UPDATE generation_tasks SET status = 'pending', error = NULL, finished_at = NULL,"
             f" batches_done = :done, batches_total = :total, updated_at = {now}"
             " WHERE task_id = :t"
@@ -725,7 +762,7 @@ def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
     only = "AND t.task_id = :t" if task_id else ""
     return int(
         conn.execute(
-            text(
+            sql(
                 "SELECT count(*) FROM generation_batches b JOIN generation_tasks t"
                 " ON t.task_id = b.task_id"
                 f" WHERE t.status IN {ACTIVE} AND b.status IN ('pending', 'running') {only}"
@@ -738,7 +775,7 @@ def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
 def next_available_in(conn: Connection) -> float | None:
     """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait."""
     row = conn.execute(
-        text(
+        sql(
             "SELECT min(b.available_at) AS next_at FROM generation_batches b"
             " JOIN generation_tasks t ON t.task_id = b.task_id"
             f" WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
@@ -759,7 +796,7 @@ def queue_depth(conn: Connection) -> int:
     """The seed's queue depth: tasks still `pending`."""
     return int(
         conn.execute(
-            text("SELECT COUNT(*) FROM generation_tasks WHERE status = 'pending'")
+            sql("SELECT COUNT(*) FROM generation_tasks WHERE status = 'pending'")
         ).scalar_one()
     )
 
@@ -768,7 +805,7 @@ def running_batches(conn: Connection) -> int:
     """Batches under a lease right now, across every process."""
     return int(
         conn.execute(
-            text("SELECT COUNT(*) FROM generation_batches WHERE status = 'running'")
+            sql("SELECT COUNT(*) FROM generation_batches WHERE status = 'running'")
         ).scalar_one()
     )
 
@@ -779,7 +816,7 @@ def record_queue_sample(conn: Connection, min_gap_seconds: float) -> bool:
     since = now - timedelta(seconds=min_gap_seconds)
     bind = {"since": since if is_postgres(conn) else _sqlite_ts(since)}
     recent = conn.execute(
-        text("SELECT 1 FROM queue_samples WHERE sampled_at > :since LIMIT 1"), bind
+        sql("SELECT 1 FROM queue_samples WHERE sampled_at > :since LIMIT 1"), bind
     ).first()
     if recent is not None:
         return False
@@ -799,14 +836,14 @@ def health_stats(conn: Connection) -> dict[str, Any]:
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
     since = {"since": _sqlite_ts(hour_ago) if not is_postgres(conn) else hour_ago}
     processed = conn.execute(
-        text(
+        sql(
             "SELECT COUNT(*) FROM generation_tasks WHERE status IN ('data-generated',"
             " 'completed') AND updated_at > :since"
         ),
         since,
     ).scalar_one()
     counts = conn.execute(
-        text(
+        sql(
             "SELECT"
             " COUNT(CASE WHEN status = 'failed' THEN 1 END) AS failed,"
             " COUNT(CASE WHEN status IN ('data-generated', 'completed') THEN 1 END) AS success"
@@ -815,7 +852,7 @@ def health_stats(conn: Connection) -> dict[str, Any]:
         since,
     ).one()
     durations = conn.execute(
-        text(
+        sql(
             "SELECT started_at, finished_at FROM generation_tasks"
             " WHERE status = 'completed' AND finished_at > :since AND started_at IS NOT NULL"
         ).columns(started_at=_utc_type(), finished_at=_utc_type()),
