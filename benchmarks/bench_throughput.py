@@ -31,8 +31,9 @@ CREATE INDEX IF NOT EXISTS bench_raw_jobs_pending ON bench_raw_jobs (id) WHERE s
 """
 
 
-def _raw_loop(conninfo: str) -> None:
+def _raw_loop(conninfo: str, start: Any) -> None:
     with psycopg.connect(conninfo) as conn:
+        start.wait()  # every process connected: they begin together
         while True:
             with conn.transaction():
                 row = conn.execute(
@@ -60,9 +61,11 @@ def raw_rate(url: str, rows: int, procs: int) -> float:
         )
         conn.execute("ANALYZE bench_raw_jobs")
     ctx = mp.get_context("spawn")
-    workers = [ctx.Process(target=_raw_loop, args=(info,)) for _ in range(procs)]
+    start = ctx.Barrier(procs + 1)
+    workers = [ctx.Process(target=_raw_loop, args=(info, start)) for _ in range(procs)]
     for w in workers:
         w.start()
+    start.wait(timeout=120)
     for w in workers:
         w.join()
     with psycopg.connect(info, autocommit=True) as conn:
@@ -91,18 +94,31 @@ def submit_tasks(url: str, n: int, **task: Any) -> list[str]:
 
 
 def worker_rate(url: str, tasks: int, procs: int, threads: int) -> dict[str, Any]:
-    """Tasks/s of real burst workers on already submitted one-batch tasks."""
+    """Tasks/s of real burst workers on already submitted one-batch tasks.
+
+    The batches are held back (`available_at` in the future, which `--burst` waits for) until
+    every process is up and listening, then released with a NOTIFY: a process that starts a
+    second later than the others would otherwise measure fewer processes than the raw loop.
+    """
+    from avatar_data_generator.queue import NOTIFY_CHANNEL
+
     submit_tasks(url, tasks, count=1, batch_size=1, provider="local")
     # Fresh tables have no statistics until autovacuum gets to them (up to a minute); without
-    # them the claim's plan re-runs the `ranked` CTE per row (~1 s a claim at 400 tasks, see
-    # docs/benchmarks.md). ANALYZE as autovacuum would, so the queue is measured, not the stats.
+    # them the claim's plan can be poor. ANALYZE as autovacuum would, so the queue is
+    # measured, not the stats.
     with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
+        conn.execute("UPDATE generation_batches SET available_at = now() + interval '10 minutes'")
         conn.execute("ANALYZE")
     env = common.worker_env(
         url, WORKER_INTERVAL=30, MULTITHREAD_FLOWISE=threads, PERSONAS_PER_BATCH=1
     )
     cmd = [common.console_script(), "worker", "--burst"]
     with common.processes([cmd] * procs, env, "throughput") as ps:
+        if not common.wait_for_listener(url, timeout=120, count=procs):
+            raise RuntimeError(f"{procs} workers did not start listening within 120 s")
+        with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
+            conn.execute("UPDATE generation_batches SET available_at = now()")
+            conn.execute("SELECT pg_notify(%s, 'bench')", (NOTIFY_CHANNEL,))
         for p in ps:
             p.wait(timeout=600)
     with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
@@ -126,15 +142,52 @@ def worker_rate(url: str, tasks: int, procs: int, threads: int) -> dict[str, Any
     return {"rate": tasks / float(secs), "seconds": float(secs), "failed": failed}
 
 
+def claim_latency(url: str, waiting: int, running: int) -> dict[str, float]:
+    """Milliseconds for one claim of 4 batches with `waiting` one-batch tasks queued and
+    `running` batches leased elsewhere (each claim rolled back, so all see the same queue)."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    from avatar_data_generator import queue
+
+    submit_tasks(url, waiting, count=1, batch_size=1, provider="local")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            queue.claim_batches(conn, "elsewhere", running, 600)
+            conn.exec_driver_sql("ANALYZE")
+        times = []
+        for _ in range(21):
+            with engine.connect() as conn, conn.begin() as tx:
+                t0 = time.perf_counter()
+                if len(queue.claim_batches(conn, "probe", 4, 60)) != 4:
+                    raise RuntimeError("claim found fewer than 4 waiting batches")
+                times.append((time.perf_counter() - t0) * 1000)
+                tx.rollback()
+    finally:
+        engine.dispose()
+    return {"median": common.median(times[1:]), "p99": common.percentile(times[1:], 99)}
+
+
 def run(quick: bool) -> dict[str, Any]:
     """Side by side on one database server, same process count."""
-    tasks = 400 if quick else 2000
+    tasks = 1000 if quick else 4000
     procs = 2
     threads = 4
+    waiting, running = (2000, 50) if quick else (10_000, 200)
     with common.fresh_database("throughput") as url:
         ours = worker_rate(url, tasks, procs, threads)
         raw = raw_rate(url, tasks, procs)
+    with common.fresh_database("claim") as url:
+        claim = claim_latency(url, waiting, running)
     return {
+        "claim_ms_median": round(claim["median"], 2),
+        "claim_ms_p99": round(claim["p99"], 2),
+        "claim_setup": (
+            f"one claim of 4 batches (one statement and its commit's round trips) with {waiting} "
+            f"one-batch tasks waiting and {running} batches running elsewhere"
+        ),
         "throughput_worker_tasks_per_s": round(ours["rate"], 1),
         "throughput_raw_rows_per_s": round(raw, 1),
         "throughput_ratio_vs_raw": round(ours["rate"] / raw, 3),

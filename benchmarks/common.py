@@ -220,17 +220,21 @@ def sql_scalar(url: str, statement: str, params: tuple[Any, ...] = ()) -> Any:
         return row[0] if row else None
 
 
-def wait_for_listener(url: str, timeout: float = 30.0) -> bool:
-    """Whether a worker's LISTEN connection is up (pg_stat_activity shows its LISTEN)."""
+def wait_for_listener(url: str, timeout: float = 30.0, count: int = 1) -> bool:
+    """Whether `count` workers' LISTEN connections are up (pg_stat_activity shows them)."""
     db = make_url(url).database
     return wait_until(
-        lambda: bool(
-            sql_scalar(
-                url,
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = %s AND query ILIKE 'LISTEN%%'",
-                (db,),
+        lambda: (
+            (
+                sql_scalar(
+                    url,
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = %s AND query ILIKE 'LISTEN%%'",
+                    (db,),
+                )
+                or 0
             )
+            >= count
         ),
         timeout,
         0.1,

@@ -90,6 +90,31 @@ def test_two_concurrent_claims_never_get_the_same_row(make_app: AppFactory, pg_u
     assert got_third == []
 
 
+@pytest.mark.parametrize("shape", ["one big task", "many small tasks"])
+def test_a_claim_racing_another_gets_the_next_batches_not_none(
+    make_app: AppFactory, pg_url: str, shape: str
+) -> None:
+    """While one claim holds its batches uncommitted, a second claim skips them and takes the
+    next ones instead of coming back empty (which would idle that process until the tick)."""
+    app = make_app(pg_url)
+    if shape == "one big task":
+        submit(app, 400)
+    else:
+        for _ in range(40):
+            submit(app, 10)
+    with app.app_context():
+        first = db.engine.connect()
+        tx = first.begin()
+        got_first = queue.claim_batches(first, "a", 4, 60)
+        with db.engine.begin() as second:
+            got_second = queue.claim_batches(second, "b", 4, 60)
+        tx.commit()
+        first.close()
+    assert len(got_first) == 4
+    assert len(got_second) == 4
+    assert not {b.id for b in got_first} & {b.id for b in got_second}
+
+
 def test_finish_is_fenced_and_a_replay_writes_nothing(make_app: AppFactory, any_url: str) -> None:
     app = make_app(any_url)
     task_id = submit(app, 3, batch_size=3)

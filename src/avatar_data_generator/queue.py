@@ -115,10 +115,16 @@ def plan_batches(requested: int, batch_size: int) -> list[int]:
 # --- claiming -------------------------------------------------------------------------------
 
 # Round-robin without reading every active task: a task's turn is (batches it has running) +
-# (rank of the batch within the task), so the `limit` best batches come from tasks that have
-# something running (few: at most the threads of all workers) and the `limit` oldest tasks
-# that have nothing running. The claim costs O(limit + running), not O(active tasks).
-# The task leaves `pending` in the same statement; `task_started` says which claim did it.
+# (rank of the batch within the task), so the best batches come from tasks that have something
+# running (few: at most the threads of all workers) and the oldest tasks that have nothing
+# running. The claim ranks those only, `:window` deep, so it costs O(window + running), not
+# O(active tasks). The window is deeper than the limit so that a claim racing another one, whose
+# picks are locked and skipped, still finds the next best batches instead of none.
+# The task leaves `pending` in the same statement; `task_started` says which claim did it. A task
+# row locked by a racing claim (which is starting it) or by a cancel is skipped, not waited for:
+# waiting on it while holding batch locks could deadlock with a cancel.
+CLAIM_HEADROOM = 32
+
 _CLAIM_POSTGRES = """
 WITH running AS (
     SELECT task_id, count(*) AS n FROM generation_batches
@@ -133,7 +139,7 @@ idle AS (
                     WHERE b.task_id = t.task_id AND b.status = 'pending'
                       AND b.available_at <= now())
      ORDER BY t.created_at
-     LIMIT :limit
+     LIMIT :window
 ),
 busy AS (
     SELECT t.task_id, t.created_at, r.n AS running
@@ -149,7 +155,7 @@ ranked AS (
           FROM generation_batches b
          WHERE b.task_id = a.task_id AND b.status = 'pending' AND b.available_at <= now()
          ORDER BY b.batch_index
-         LIMIT :limit
+         LIMIT :window
       ) nb
 ),
 picked AS (
@@ -164,7 +170,10 @@ started AS (
     UPDATE generation_tasks t
        SET status = 'generating-data', started_at = COALESCE(t.started_at, now()),
            updated_at = now()
-     WHERE t.task_id IN (SELECT task_id FROM picked) AND t.status = 'pending'
+     WHERE t.task_id IN (
+           SELECT p.task_id FROM generation_tasks p
+            WHERE p.task_id IN (SELECT task_id FROM picked) AND p.status = 'pending'
+              FOR NO KEY UPDATE SKIP LOCKED)
  RETURNING t.task_id
 )
 UPDATE generation_batches b
@@ -209,7 +218,8 @@ def claim_batches(
     statement = sql(template.format(task_filter=task_filter))
     rows = conn.execute(
         statement.columns(bio_settings=_json_type(conn)) if is_postgres(conn) else statement,
-        {"owner": owner, "limit": limit, "task_id": task_id} | params,
+        {"owner": owner, "limit": limit, "window": limit + CLAIM_HEADROOM, "task_id": task_id}
+        | params,
     ).all()
     if not rows:
         return []

@@ -134,7 +134,13 @@ def test_claim_statement_uses_its_partial_index(make_app: AppFactory, pg_url: st
         conn.execute(text("ANALYZE"))
     statement = queue._CLAIM_POSTGRES.format(task_filter="")
     owner = str(uuid.uuid4())
-    params = {"owner": owner, "limit": 5, "secs": 60.0, "task_id": None}
+    params = {
+        "owner": owner,
+        "limit": 5,
+        "window": 5 + queue.CLAIM_HEADROOM,
+        "secs": 60.0,
+        "task_id": None,
+    }
     with app.app_context(), db.engine.connect() as conn:
         plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + statement), params))
         claimed = queue.claim_batches(conn, owner, 5, 60.0)

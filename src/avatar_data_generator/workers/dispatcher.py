@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -79,16 +80,24 @@ class Dispatcher:
                 self._schedule_next_retry()
 
     def _schedule_next_retry(self) -> None:
-        """If a batch is backing off, wake when it becomes claimable instead of at the next tick."""
+        """After an empty claim, wake when waiting work becomes claimable, not at the next tick.
+
+        Work claimable now although the claim got none means another process's claim held
+        those rows at that instant: look again shortly (jittered, so racers spread out).
+        """
+        if self.worker.stopping.is_set():
+            return
         try:
             with self.worker.engine.connect() as conn:
                 seconds = queue.next_available_in(conn)
         except Exception:
             return
-        if seconds is not None and 0 < seconds < self.poll_interval:
-            timer = threading.Timer(seconds + 0.01, self.wake)
-            timer.daemon = True
-            timer.start()
+        if seconds is None or seconds >= self.poll_interval:
+            return
+        delay = seconds + 0.01 if seconds > 0 else 0.02 + random.random() * 0.05
+        timer = threading.Timer(delay, self.wake)
+        timer.daemon = True
+        timer.start()
 
     def _done(self, future: Future[None]) -> None:
         with self._lock:
