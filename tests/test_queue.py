@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from avatar_data_generator import queue, tasks
@@ -431,3 +434,50 @@ def test_a_batch_finishing_after_cancel_and_retry_completes_the_task(
     row = task_row(app, task_id)
     assert (row.status, row.generated) == ("completed", 20)
     assert row.started_at is not None and row.finished_at is not None
+
+
+counters = st.integers(0, 10_000)
+breakdown = st.dictionaries(st.sampled_from(["too_long", "no_email", "female", "male"]), counters)
+quality_report = st.fixed_dictionaries(
+    {},
+    optional={
+        "asked": counters,
+        "valid": counters,
+        "duplicates_dropped": counters,
+        "topup_calls": counters,
+        "rejected": breakdown,
+        "gender": breakdown,
+        "model": st.none() | st.text(max_size=8),
+        "truncated_answer": st.booleans(),
+    },
+)
+
+
+def test_the_sql_quality_merge_equals_the_python_one(make_app: AppFactory, pg_url: str) -> None:
+    """PostgreSQL finishes a batch in one statement, so it merges the quality report in SQL;
+    SQLite uses merge_quality. Both must give the same report."""
+    app = make_app(pg_url)
+    with app.app_context():
+        engine = db.engine
+    statement = text(
+        "SELECT CAST("
+        + queue.MERGE_QUALITY_POSTGRES.format(
+            current="CAST(:current AS jsonb)", addition="CAST(:addition AS jsonb)"
+        )
+        + " AS text)"
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(current=quality_report, addition=quality_report, duplicates=st.integers(0, 5))
+    def same_report(current: Any, addition: Any, duplicates: int) -> None:
+        with engine.connect() as conn:
+            merged = conn.execute(
+                statement,
+                {
+                    "current": json.dumps(current),
+                    "addition": json.dumps(queue.merge_quality(addition, {}, duplicates)),
+                },
+            ).scalar_one()
+        assert json.loads(merged) == queue.merge_quality(current, addition, duplicates)
+
+    same_report()

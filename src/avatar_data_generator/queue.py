@@ -388,54 +388,87 @@ def _fence(
     return result.rowcount == 1
 
 
-_FENCE_AND_LOCK_POSTGRES = """
+_INSERT_PERSONAS = """
+INSERT INTO generation_results (id, task_id, batch_index, position, first_name, last_name,
+                                date_of_birth, username, email, dedupe_key, data, created_at)
+SELECT r.id, {task_id}, :batch_index, r.position, r.first_name, r.last_name, r.date_of_birth,
+       r.username, r.email, r.dedupe_key, r.data, now()
+  FROM {source} json_to_recordset(CAST(:rows AS json)) AS r(
+       id text, position int, first_name text, last_name text, date_of_birth date,
+       username text, email text, dedupe_key text, data json)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+# merge_quality in SQL, for the one-statement finish: numbers add, objects add key by key,
+# anything else is replaced. tests/test_queue.py holds the two equal on random reports.
+MERGE_QUALITY_POSTGRES = """(
+SELECT COALESCE(jsonb_object_agg(key, CASE
+         WHEN jsonb_typeof(b.value) = 'number' AND jsonb_typeof(a.value) = 'number'
+           THEN to_jsonb(a.value::numeric + b.value::numeric)
+         WHEN jsonb_typeof(b.value) = 'object' THEN (
+           SELECT COALESCE(jsonb_object_agg(key, CASE
+                    WHEN jsonb_typeof(y.value) = 'number' AND jsonb_typeof(x.value) = 'number'
+                      THEN to_jsonb(x.value::numeric + y.value::numeric)
+                    ELSE COALESCE(y.value, x.value) END), '{{}}'::jsonb)
+             FROM jsonb_each(CASE WHEN jsonb_typeof(a.value) = 'object'
+                                  THEN a.value ELSE '{{}}'::jsonb END) x
+             FULL JOIN jsonb_each(b.value) y USING (key))
+         ELSE COALESCE(b.value, a.value) END), '{{}}'::jsonb)
+  FROM jsonb_each(COALESCE({current}, '{{}}'::jsonb)) a
+  FULL JOIN jsonb_each(COALESCE({addition}, '{{}}'::jsonb)) b USING (key)
+)"""
+
+# The whole fenced finish in one statement (one round trip instead of four): mark the batch done
+# if this process still holds its lease, lock its task (NO KEY UPDATE, before any insert, so
+# finishes of one task queue up instead of deadlocking with the foreign key's KEY SHARE locks),
+# insert the personas, and advance the task, completing it when this was the last batch and it
+# came back whole. Nothing happens unless the fence matched: every later step joins `task`.
+_LAST_BATCH = (
+    "t.status IN ('pending', 'generating-data') AND t.batches_done + 1 >= t.batches_total"
+    " AND counted.n >= :size"
+)
+_MERGED_QUALITY = MERGE_QUALITY_POSTGRES.format(
+    current="CAST(t.quality AS jsonb)", addition="added.quality"
+)
+_FINISH_POSTGRES = f"""
 WITH fenced AS (
     UPDATE generation_batches
        SET status = 'done', finished_at = now(), duration_seconds = :duration,
            generated = :generated, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
      WHERE id = :id AND lease_owner = :owner AND status = 'running'
  RETURNING task_id
+),
+task AS (
+    SELECT t.task_id, t.status FROM generation_tasks t JOIN fenced ON fenced.task_id = t.task_id
+       FOR NO KEY UPDATE OF t
+),
+inserted AS ({_INSERT_PERSONAS.format(task_id="task.task_id", source="task,")}),
+counted AS (SELECT count(*)::int AS n FROM inserted),
+added AS (
+    SELECT CASE WHEN :generated > counted.n THEN jsonb_set(
+                  CAST(:quality AS jsonb), '{{duplicates_dropped}}', to_jsonb(
+                    COALESCE((CAST(:quality AS jsonb) ->> 'duplicates_dropped')::numeric, 0)
+                    + :generated - counted.n))
+                ELSE CAST(:quality AS jsonb) END AS quality
+      FROM counted
+),
+updated AS (
+    UPDATE generation_tasks t
+       SET generated = t.generated + counted.n, batches_done = t.batches_done + 1,
+           provider_calls = t.provider_calls + :calls,
+           tokens_used = COALESCE(t.tokens_used + :tokens, :tokens, t.tokens_used),
+           quality = CAST({_MERGED_QUALITY} AS json),
+           updated_at = now(), started_at = COALESCE(t.started_at, now()),
+           status = CASE WHEN {_LAST_BATCH} THEN 'completed' ELSE t.status END,
+           finished_at = CASE WHEN {_LAST_BATCH} THEN now() ELSE t.finished_at END
+      FROM task, counted, added
+     WHERE t.task_id = task.task_id
+ RETURNING t.status, t.started_at, t.finished_at
 )
-SELECT t.status, t.quality FROM generation_tasks t JOIN fenced ON fenced.task_id = t.task_id
-   FOR NO KEY UPDATE OF t
-"""
-
-
-def _fence_done_and_lock_task(
-    conn: Connection, batch: ClaimedBatch, owner: str, values: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Mark a batch done if this process still holds its lease, and lock its task; else None.
-
-    NO KEY UPDATE: compatible with the KEY SHARE locks that the persona inserts' foreign key
-    takes, so two batches of one task finishing together queue up instead of deadlocking.
-    """
-    params = {"id": batch.id, "owner": owner} | values
-    if is_postgres(conn):
-        row = conn.execute(
-            sql(_FENCE_AND_LOCK_POSTGRES).columns(quality=_json_type(conn)), params
-        ).first()
-        return None if row is None else {"status": row.status, "quality": row.quality or {}}
-    fenced = _fence(
-        conn,
-        batch.id,
-        owner,
-        "status = 'done', finished_at = :now, duration_seconds = :duration,"
-        " generated = :generated, last_error = NULL",
-        values,
-    )
-    return _lock_task(conn, batch.task_id) if fenced else None
-
-
-_STORE_POSTGRES = """
-INSERT INTO generation_results (id, task_id, batch_index, position, first_name, last_name,
-                                date_of_birth, username, email, dedupe_key, data, created_at)
-SELECT r.id, :task_id, :batch_index, r.position, r.first_name, r.last_name, r.date_of_birth,
-       r.username, r.email, r.dedupe_key, r.data, now()
-  FROM json_to_recordset(CAST(:rows AS json)) AS r(
-       id text, position int, first_name text, last_name text, date_of_birth date,
-       username text, email text, dedupe_key text, data json)
-ON CONFLICT DO NOTHING
-RETURNING id
+SELECT task.status AS was, counted.n AS inserted, updated.status,
+       updated.started_at, updated.finished_at
+  FROM task, counted, updated
 """
 
 
@@ -453,14 +486,19 @@ def store_personas(
         # One parameter holding the whole batch: psycopg prepares a short statement once,
         # instead of re-parsing a 1,200-parameter INSERT for every batch.
         result = conn.execute(
-            sql(_STORE_POSTGRES),
-            {"task_id": task_id, "batch_index": batch_index, "rows": json.dumps(rows, default=str)},
+            sql(_INSERT_PERSONAS.format(task_id=":task_id", source="")),
+            {"task_id": task_id, "batch_index": batch_index, "rows": _rows_json(rows)},
         )
         return len(result.all())
     now = datetime.now(UTC)
     rows = [r | {"task_id": task_id, "batch_index": batch_index, "created_at": now} for r in rows]
     stmt = sqlite.insert(GenerationResult).on_conflict_do_nothing()
     return len(conn.execute(stmt.returning(GenerationResult.id), rows).all())
+
+
+def _rows_json(rows: list[dict[str, Any]]) -> str:
+    """A batch as one JSON parameter (dates as ISO strings)."""
+    return json.dumps(rows, default=str)
 
 
 def finish_batch(
@@ -476,43 +514,92 @@ def finish_batch(
     topup_budget: int = 0,
 ) -> FinishedBatch | None:
     """Fenced: store personas, mark the batch done and advance its task; None if lease lost."""
-    now, _, params = _clock(conn)
     personas = personas[: batch.size]
-    # Fence, then lock the task before any insert: finishes of one task serialise here.
-    task = _fence_done_and_lock_task(
-        conn, batch, owner, {"duration": duration, "generated": len(personas)} | params
-    )
-    if task is None:
-        return None
-    inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
+    values = {"duration": duration, "generated": len(personas), "calls": calls, "tokens": tokens}
+    if is_postgres(conn):
+        rows = [p | {"position": position} for position, p in enumerate(personas)]
+        row = conn.execute(
+            sql(_FINISH_POSTGRES).columns(started_at=_utc_type(), finished_at=_utc_type()),
+            values
+            | {
+                "id": batch.id,
+                "owner": owner,
+                "batch_index": batch.batch_index,
+                "size": batch.size,
+                "rows": _rows_json(rows),
+                "quality": json.dumps(quality or {}),
+            },
+        ).first()
+        if row is None:
+            return None
+        was, inserted, status = str(row.was), int(row.inserted), str(row.status)
+        started_at, finished_at = row.started_at, row.finished_at
+    else:
+        finished = _finish_sqlite(conn, batch, owner, personas, values, quality or {})
+        if finished is None:
+            return None
+        was, inserted, status, started_at, finished_at = finished
     if inserted != len(personas):
         conn.execute(
             sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
             {"n": inserted, "id": batch.id},
         )
-    merged = merge_quality(task["quality"], quality or {}, duplicates=len(personas) - inserted)
     shortfall = batch.size - inserted
     topup_index = None
-    failure = None
-    if shortfall > 0 and task["status"] in TaskStatus.active():
-        if _count_topups(conn, batch.task_id) < topup_budget:
-            topup_index = _next_batch_index(conn, batch.task_id)
-            insert_batches(conn, batch.task_id, [shortfall], topup_index, topup=True)
-            notify_new_work(conn, batch.task_id)
-        else:
-            failure = (
+    if shortfall > 0 and was in TaskStatus.active():
+        # The statement above left the task open; a top-up batch keeps it so, or it fails.
+        if _count_topups(conn, batch.task_id) >= topup_budget:
+            fail_task(
+                conn,
+                batch.task_id,
                 "the provider delivered too few valid, distinct personas; "
-                f"top-up budget of {topup_budget} calls used up"
+                f"top-up budget of {topup_budget} calls used up",
             )
-    # One statement adds the batch and, when it was the last one, completes the task: every
-    # persona is stored (`data-generated`), avatars are stored with each persona as (style,
-    # seed) and the quality report is kept batch by batch, so `completed` follows at once.
-    last = f"status IN {ACTIVE} AND batches_done + 1 >= batches_total + :added AND NOT :failing"
+            return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
+        topup_index = _next_batch_index(conn, batch.task_id)
+        insert_batches(conn, batch.task_id, [shortfall], topup_index, topup=True)
+        conn.execute(
+            sql(
+                "UPDATE generation_tasks SET batches_total = batches_total + 1"
+                " WHERE task_id = :task_id"
+            ),
+            {"task_id": batch.task_id},
+        )
+        notify_new_work(conn, batch.task_id)
+    if status != TaskStatus.COMPLETED.value or was == TaskStatus.COMPLETED.value:
+        return FinishedBatch(inserted, status, topup_index)
+    seconds = (finished_at - started_at).total_seconds() if started_at else None
+    return FinishedBatch(inserted, TaskStatus.COMPLETED.value, topup_index, seconds)
+
+
+def _finish_sqlite(
+    conn: Connection,
+    batch: ClaimedBatch,
+    owner: str,
+    personas: list[dict[str, Any]],
+    values: dict[str, Any],
+    quality: dict[str, Any],
+) -> tuple[str, int, str, datetime | None, datetime | None] | None:
+    """The same steps one statement at a time (the transaction holds SQLite's write lock)."""
+    now, _, params = _clock(conn)
+    fenced = _fence(
+        conn,
+        batch.id,
+        owner,
+        "status = 'done', finished_at = :now, duration_seconds = :duration,"
+        " generated = :generated, last_error = NULL",
+        {"duration": values["duration"], "generated": values["generated"]} | params,
+    )
+    if not fenced:
+        return None
+    task = _lock_task(conn, batch.task_id)
+    inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
+    merged = merge_quality(task["quality"], quality, duplicates=len(personas) - inserted)
+    last = f"status IN {ACTIVE} AND batches_done + 1 >= batches_total AND :inserted >= :size"
     row = conn.execute(
         sql(
             "UPDATE generation_tasks SET generated = generated + :inserted,"
-            " batches_done = batches_done + 1, batches_total = batches_total + :added,"
-            " provider_calls = provider_calls + :calls,"
+            " batches_done = batches_done + 1, provider_calls = provider_calls + :calls,"
             " tokens_used = COALESCE(tokens_used + :tokens, :tokens, tokens_used),"
             f" quality = :quality, updated_at = {now}, started_at = COALESCE(started_at, {now}),"
             f" status = CASE WHEN {last} THEN 'completed' ELSE status END,"
@@ -523,22 +610,15 @@ def finish_batch(
         .columns(started_at=_utc_type(), finished_at=_utc_type()),
         {
             "inserted": inserted,
-            "added": int(topup_index is not None),
-            "failing": failure is not None,
-            "calls": calls,
-            "tokens": tokens,
+            "size": batch.size,
+            "calls": values["calls"],
+            "tokens": values["tokens"],
             "quality": merged,
             "task_id": batch.task_id,
         }
         | params,
     ).one()
-    if failure is not None:
-        fail_task(conn, batch.task_id, failure)
-        return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
-    if row.status != TaskStatus.COMPLETED.value or task["status"] == TaskStatus.COMPLETED.value:
-        return FinishedBatch(inserted, str(row.status), topup_index)
-    seconds = (row.finished_at - row.started_at).total_seconds() if row.started_at else None
-    return FinishedBatch(inserted, TaskStatus.COMPLETED.value, topup_index, seconds)
+    return task["status"], inserted, str(row.status), row.started_at, row.finished_at
 
 
 def retry_batch_later(

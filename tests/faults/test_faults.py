@@ -92,17 +92,20 @@ def test_provider_that_always_hangs_fails_the_task_with_a_clear_reason(
 def test_database_error_mid_store_writes_nothing_and_the_batch_is_retried(
     make_app: AppFactory, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_store = queue.store_personas
+    real_finish = queue.finish_batch
     seen: dict[str, Any] = {"failures": 0, "after_failure": None}
 
-    def flaky_store(conn: Any, task_id: str, batch_index: int, personas: list[Any]) -> int:
-        if batch_index == 1 and seen["failures"] == 0:
+    def flaky_finish(conn: Any, batch: Any, owner: str, personas: list[Any], **kw: Any) -> Any:
+        if batch.batch_index == 1 and seen["failures"] == 0:
             seen["failures"] += 1
-            real_store(conn, task_id, batch_index, personas[: len(personas) // 2])  # half written
+            # Half the batch really written in the finishing transaction, then the database
+            # fails: the transaction must take the half back with it.
+            half = personas[: len(personas) // 2]
+            assert queue.store_personas(conn, batch.task_id, batch.batch_index, half) == len(half)
             raise OperationalError("INSERT INTO generation_results", {}, Exception("injected"))
-        return real_store(conn, task_id, batch_index, personas)
+        return real_finish(conn, batch, owner, personas, **kw)
 
-    monkeypatch.setattr(queue, "store_personas", flaky_store)
+    monkeypatch.setattr(queue, "finish_batch", flaky_finish)
     app = make_app(
         pg_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=1, MULTITHREAD_FLOWISE=1, **FAST_RETRY
     )
