@@ -419,7 +419,7 @@ SELECT COALESCE(jsonb_object_agg(key, CASE
   FULL JOIN jsonb_each(COALESCE({addition}, '{{}}'::jsonb)) b USING (key)
 )"""
 
-# The whole fenced finish in one statement (one round trip instead of four): mark the batch done
+# The whole fenced finish in one statement (one round trip instead of three): mark the batch done
 # if this process still holds its lease, lock its task (NO KEY UPDATE, before any insert, so
 # finishes of one task queue up instead of deadlocking with the foreign key's KEY SHARE locks),
 # insert the personas, and advance the task, completing it when this was the last batch and it
