@@ -13,6 +13,7 @@ rate = T / (last done - first claim), on the database's clock_timestamp().
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from typing import Any
 
 import psycopg
@@ -145,8 +146,6 @@ def worker_rate(url: str, tasks: int, procs: int, threads: int) -> dict[str, Any
 def claim_latency(url: str, waiting: int, running: int) -> dict[str, float]:
     """Milliseconds for one claim of 4 batches with `waiting` one-batch tasks queued and
     `running` batches leased elsewhere (each claim rolled back, so all see the same queue)."""
-    import time
-
     from sqlalchemy import create_engine
 
     from avatar_data_generator import queue

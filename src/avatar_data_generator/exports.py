@@ -9,29 +9,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
+from avatar_data_generator.generation.pipeline import PERSONA_FIELDS
 from avatar_data_generator.models import GenerationTask
 from avatar_data_generator.tasks import iter_personas, task_to_dict
 
 FORMATS = ("csv", "json", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
 
+# The persona's fields in the contract's order, with the age beside the birth date and one
+# column per platform's bio, then the avatar and where the data came from.
+_CSV_EXPANDED = {
+    "date_of_birth": ("date_of_birth", "age"),
+    "bios": tuple(f"bio_{p}" for p in PLATFORM_LIMITS),
+}
 CSV_COLUMNS = [
     "id",
-    "first_name",
-    "last_name",
-    "gender",
-    "date_of_birth",
-    "age",
-    "country",
-    "city",
-    "nationality",
-    "occupation",
-    "education",
-    "interests",
-    "personality",
-    "username",
-    "email",
-    *[f"bio_{p}" for p in PLATFORM_LIMITS],
+    *(column for field in PERSONA_FIELDS for column in _CSV_EXPANDED.get(field, (field,))),
     "avatar_style",
     "avatar_seed",
     "avatar_url",

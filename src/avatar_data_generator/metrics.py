@@ -57,10 +57,12 @@ BATCHES = Counter(
     "Batches whose personas were stored.",
     registry=REGISTRY,
 )
+#: Seconds, for one provider call (a batch's time is one call's).
+CALL_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
 BATCH_SECONDS = Histogram(
     "avatar_batch_duration_seconds",
     "Provider time of one stored batch.",
-    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300),
+    buckets=CALL_BUCKETS,
     registry=REGISTRY,
 )
 TASKS_FINISHED = Counter(
@@ -86,7 +88,7 @@ PROVIDER_SECONDS = Histogram(
     "avatar_provider_call_duration_seconds",
     "Duration of one provider call, by provider.",
     ["provider"],
-    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300),
+    buckets=CALL_BUCKETS,
     registry=REGISTRY,
 )
 IN_FLIGHT = Gauge(

@@ -481,24 +481,25 @@ def store_personas(
     """
     if not personas:
         return 0
-    rows = [p | {"position": position} for position, p in enumerate(personas)]
     if is_postgres(conn):
-        # One parameter holding the whole batch: psycopg prepares a short statement once,
-        # instead of re-parsing a 1,200-parameter INSERT for every batch.
         result = conn.execute(
             sql(_INSERT_PERSONAS.format(task_id=":task_id", source="")),
-            {"task_id": task_id, "batch_index": batch_index, "rows": _rows_json(rows)},
+            {"task_id": task_id, "batch_index": batch_index, "rows": _batch_json(personas)},
         )
         return len(result.all())
-    now = datetime.now(UTC)
-    rows = [r | {"task_id": task_id, "batch_index": batch_index, "created_at": now} for r in rows]
+    where = {"task_id": task_id, "batch_index": batch_index, "created_at": datetime.now(UTC)}
+    rows = [p | where | {"position": position} for position, p in enumerate(personas)]
     stmt = sqlite.insert(GenerationResult).on_conflict_do_nothing()
     return len(conn.execute(stmt.returning(GenerationResult.id), rows).all())
 
 
-def _rows_json(rows: list[dict[str, Any]]) -> str:
-    """A batch as one JSON parameter (dates as ISO strings)."""
-    return json.dumps(rows, default=str)
+def _batch_json(personas: list[dict[str, Any]]) -> str:
+    """A batch, numbered, as one JSON parameter (dates as ISO strings).
+
+    One parameter holding the whole batch: psycopg prepares a short statement once, instead of
+    re-parsing a 1,200-parameter INSERT for every batch.
+    """
+    return json.dumps([p | {"position": i} for i, p in enumerate(personas)], default=str)
 
 
 def finish_batch(
@@ -517,7 +518,6 @@ def finish_batch(
     personas = personas[: batch.size]
     values = {"duration": duration, "generated": len(personas), "calls": calls, "tokens": tokens}
     if is_postgres(conn):
-        rows = [p | {"position": position} for position, p in enumerate(personas)]
         row = conn.execute(
             sql(_FINISH_POSTGRES).columns(started_at=_utc_type(), finished_at=_utc_type()),
             values
@@ -526,7 +526,7 @@ def finish_batch(
                 "owner": owner,
                 "batch_index": batch.batch_index,
                 "size": batch.size,
-                "rows": _rows_json(rows),
+                "rows": _batch_json(personas),
                 "quality": json.dumps(quality or {}),
             },
         ).first()

@@ -194,6 +194,8 @@ def get_task(task_id: str) -> GenerationTask:
     Ending the read here matters on SQLite, where every transaction holds the write lock:
     a caller that goes on to stream, wait or poll must not block the workers meanwhile.
     """
+    if len(task_id) > 64 or "\x00" in task_id:  # no such id, and PostgreSQL refuses NUL
+        raise TaskNotFound(f"no task {task_id[:64]}")
     task = db.session.scalar(
         select(GenerationTask)
         .where(GenerationTask.task_id == task_id)

@@ -75,6 +75,9 @@ def test_every_page_renders_with_top_bar_and_empty_states(app: Flask) -> None:
     missing = client.get("/tasks/does-not-exist")
     assert missing.status_code == 404
     assert "There is nothing here" in missing.get_data(as_text=True)
+    for action in ("cancel", "retry"):
+        assert client.post(f"/tasks/does-not-exist/{action}").status_code == 404
+    assert client.get("/tasks/" + "x" * 500).status_code == 404
     assert client.get("/static/app.css").status_code == 200
 
 

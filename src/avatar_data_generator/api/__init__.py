@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from apiflask import APIBlueprint, APIFlask
@@ -168,12 +169,17 @@ def _user_id() -> int | None:
 
 
 def _load_task(task_id: str) -> Any:
-    if len(task_id) > 64 or "\x00" in task_id:
-        raise ApiError(404, f"no task {task_id[:64]}")
+    return _on_task(tasks.get_task, task_id)
+
+
+def _on_task(action: Callable[[str], Any], task_id: str) -> Any:
+    """Read, cancel or retry a task: 404 if there is none, 409 if its state forbids it."""
     try:
-        return tasks.get_task(task_id)
-    except tasks.TaskNotFound:
-        raise ApiError(404, f"no task {task_id}") from None
+        return action(task_id)
+    except tasks.TaskNotFound as exc:
+        raise ApiError(404, str(exc)) from None
+    except tasks.TaskStateError as exc:
+        raise ApiError(409, str(exc)) from None
 
 
 def _task_response(task: Any, status: int = 200) -> Response:
@@ -333,11 +339,7 @@ def task_results(task_id: str, query: dict[str, Any]) -> Response:
 )
 def cancel_task(task_id: str) -> Response:
     """Cancel an unfinished task."""
-    _load_task(task_id)
-    try:
-        return _task_response(tasks.cancel_task(task_id))
-    except tasks.TaskStateError as exc:
-        raise ApiError(409, str(exc)) from None
+    return _task_response(_on_task(tasks.cancel_task, task_id))
 
 
 @bp.post("/tasks/<task_id>/retry")
@@ -354,11 +356,7 @@ def cancel_task(task_id: str) -> Response:
 )
 def retry_task(task_id: str) -> Response:
     """Retry a failed or cancelled task."""
-    _load_task(task_id)
-    try:
-        return _task_response(tasks.retry_task(task_id))
-    except tasks.TaskStateError as exc:
-        raise ApiError(409, str(exc)) from None
+    return _task_response(_on_task(tasks.retry_task, task_id))
 
 
 @bp.get("/bio-settings")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,8 +68,6 @@ def _safe_next(target: str | None) -> str:
 
 
 def _task_or_404(task_id: str) -> GenerationTask:
-    if len(task_id) > 64 or "\x00" in task_id:
-        abort(404)
     try:
         return tasks.get_task(task_id)
     except tasks.TaskNotFound:
@@ -483,23 +482,27 @@ def task_detail(task_id: str) -> Any:
 @login_required
 def task_cancel(task_id: str) -> Response:
     """Stop handing out the task's batches."""
-    _task_or_404(task_id)
-    try:
-        tasks.cancel_task(task_id)
-        flash("Task cancelled. Personas already made are kept.", "info")
-    except tasks.TaskStateError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("web.task_detail", task_id=task_id))
+    return _act_on_task(
+        tasks.cancel_task, task_id, "Task cancelled. Personas already made are kept.", "info"
+    )
 
 
 @bp.route("/tasks/<task_id>/retry", methods=["POST"])
 @login_required
 def task_retry(task_id: str) -> Response:
     """Generate only what a failed or cancelled task is missing."""
-    _task_or_404(task_id)
+    return _act_on_task(
+        tasks.retry_task, task_id, "Task queued again for the personas it is missing.", "success"
+    )
+
+
+def _act_on_task(action: Callable[[str], Any], task_id: str, done: str, category: str) -> Response:
+    """Cancel or retry, then back to the task's page with what happened."""
     try:
-        tasks.retry_task(task_id)
-        flash("Task queued again for the personas it is missing.", "success")
+        action(task_id)
+        flash(done, category)
+    except tasks.TaskNotFound:
+        abort(404)
     except tasks.TaskStateError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.task_detail", task_id=task_id))
