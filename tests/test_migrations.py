@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 
 from avatar_data_generator.db import db
 from avatar_data_generator.models import TaskStatus
+from avatar_data_generator.tasks import create_task
 from tests.conftest import AppFactory
 
 
@@ -56,3 +57,28 @@ def test_downgrade_and_upgrade_again(make_app: AppFactory, sqlite_url: str) -> N
         assert "generation_tasks" not in inspect(db.engine).get_table_names()
         upgrade()
         assert "generation_tasks" in inspect(db.engine).get_table_names()
+
+
+def test_keying_personas_by_position_keeps_them(make_app: AppFactory, any_url: str) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(any_url)
+    with app.app_context():
+        downgrade(revision="0001")
+        task_id = create_task(count=1, batch_size=1, provider="local")[0].task_id
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO generation_results (id, task_id, batch_index, position,"
+                    " first_name, last_name, date_of_birth, username, email, dedupe_key, data,"
+                    " created_at) VALUES ('p1', :task_id, 0, 0, 'Ada', 'Byron', '1990-01-01', 'ada',"
+                    " 'ada@example.org', 'ada byron 1990-01-01', '{}', :now)"
+                ),
+                {"now": "2026-01-01 00:00:00", "task_id": task_id},
+            )
+        upgrade()
+        key = inspect(db.engine).get_pk_constraint("generation_results")
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT id, task_id FROM generation_results")).all()
+    assert key["constrained_columns"] == ["task_id", "batch_index", "position"]
+    assert [tuple(row) for row in kept] == [("p1", task_id)]

@@ -163,21 +163,23 @@ class GenerationBatch(Base):
 
 
 class GenerationResult(Base):
-    """One stored persona; unique per (task, batch, position) so a replay writes nothing twice."""
+    """One stored persona, keyed by (task, batch, position) so a replay writes nothing twice."""
 
     __tablename__ = "generation_results"
     __table_args__ = (
-        UniqueConstraint("task_id", "batch_index", "position"),
         # Duplicates within a task are refused by the database itself.
         UniqueConstraint("task_id", "dedupe_key"),
         UniqueConstraint("task_id", "username"),
         UniqueConstraint("task_id", "email"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    task_id: Mapped[str] = mapped_column(ForeignKey("generation_tasks.task_id", ondelete="CASCADE"))
-    batch_index: Mapped[int] = mapped_column(Integer)
-    position: Mapped[int] = mapped_column(Integer)
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("generation_tasks.task_id", ondelete="CASCADE"), primary_key=True
+    )
+    batch_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The persona's own UUID (random, so unique without an index of its own).
+    id: Mapped[str] = mapped_column(String(36), default=new_uuid)
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date] = mapped_column(Date)
