@@ -104,12 +104,8 @@ def worker_rate(url: str, tasks: int, procs: int, threads: int) -> dict[str, Any
     from avatar_data_generator.queue import NOTIFY_CHANNEL
 
     submit_tasks(url, tasks, count=1, batch_size=1, provider="local")
-    # Fresh tables have no statistics until autovacuum gets to them (up to a minute); without
-    # them the claim's plan can be poor. ANALYZE as autovacuum would, so the queue is
-    # measured, not the stats.
     with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
         conn.execute("UPDATE generation_batches SET available_at = now() + interval '10 minutes'")
-        conn.execute("ANALYZE")
     env = common.worker_env(
         url, WORKER_INTERVAL=30, MULTITHREAD_FLOWISE=threads, PERSONAS_PER_BATCH=1
     )
@@ -119,6 +115,10 @@ def worker_rate(url: str, tasks: int, procs: int, threads: int) -> dict[str, Any
             raise RuntimeError(f"{procs} workers did not start listening within 120 s")
         with psycopg.connect(common.conninfo(url), autocommit=True) as conn:
             conn.execute("UPDATE generation_batches SET available_at = now()")
+            # Fresh tables have no statistics until autovacuum gets to them (up to a minute).
+            # ANALYZE as autovacuum would, after the release: statistics taken while the
+            # batches were held back said none was available.
+            conn.execute("ANALYZE")
             conn.execute("SELECT pg_notify(%s, 'bench')", (NOTIFY_CHANNEL,))
         for p in ps:
             p.wait(timeout=600)

@@ -71,8 +71,8 @@ def test_keying_personas_by_position_keeps_them(make_app: AppFactory, any_url: s
                 text(
                     "INSERT INTO generation_results (id, task_id, batch_index, position,"
                     " first_name, last_name, date_of_birth, username, email, dedupe_key, data,"
-                    " created_at) VALUES ('p1', :task_id, 0, 0, 'Ada', 'Byron', '1990-01-01', 'ada',"
-                    " 'ada@example.org', 'ada byron 1990-01-01', '{}', :now)"
+                    " created_at) VALUES ('p1', :task_id, 0, 0, 'Ada', 'Byron', '1990-01-01',"
+                    " 'ada', 'ada@example.org', 'ada byron 1990-01-01', '{}', :now)"
                 ),
                 {"now": "2026-01-01 00:00:00", "task_id": task_id},
             )

@@ -73,6 +73,25 @@ def test_claim_moves_task_to_generating_with_started_at(make_app: AppFactory, an
     assert row.started_at is not None and row.started_at.microsecond is not None
 
 
+def test_only_a_claim_commits_without_waiting_for_its_flush(
+    make_app: AppFactory, pg_url: str
+) -> None:
+    """A lost claim is only claimed again, so it skips the WAL flush; the finish does not."""
+    app = make_app(pg_url)
+    submit(app, 10)
+    show = text("SHOW synchronous_commit")
+    with app.app_context(), db.engine.connect() as conn:
+        with conn.begin():
+            [batch] = queue.claim_batches(conn, "owner-a", 1, 60)
+            during_claim = conn.execute(show).scalar()
+        with conn.begin():
+            queue.finish_batch(
+                conn, batch, "owner-a", [persona(i) for i in range(10)], duration=0.1
+            )
+            during_finish = conn.execute(show).scalar()
+    assert (during_claim, during_finish) == ("off", "on")
+
+
 def test_two_concurrent_claims_never_get_the_same_row(make_app: AppFactory, pg_url: str) -> None:
     """A forced race: the first claim holds its row lock uncommitted while the second runs."""
     app = make_app(pg_url)

@@ -121,9 +121,15 @@ def plan_batches(requested: int, batch_size: int) -> list[int]:
 # running. The claim ranks those only, `:window` deep, so it costs O(window + running), not
 # O(active tasks). The window is deeper than the limit so that a claim racing another one, whose
 # picks are locked and skipped, still finds the next best batches instead of none.
+# `idle` asks "has a claimable batch?" as a LIMIT 1 subquery, not EXISTS: the planner may turn an
+# EXISTS into a join that reads every pending batch first, and did when statistics said few were
+# available (after a burst, before autovacuum): 8.6 ms a claim instead of 0.5 with 4,000 waiting.
 # The task leaves `pending` in the same statement; `task_started` says which claim did it. A task
 # row locked by a racing claim (which is starting it) or by a cancel is skipped, not waited for:
 # waiting on it while holding batch locks could deadlock with a cancel.
+# A claim's commit does not wait for its WAL flush (`lazy_commit`): a claim lost in a server crash
+# only leaves its batches pending, to be claimed again, and the finish, which stores personas,
+# commits durably (flushing the claim's record with its own).
 CLAIM_HEADROOM = 32
 
 _CLAIM_POSTGRES = """
@@ -136,11 +142,11 @@ idle AS (
       FROM generation_tasks t
      WHERE t.status IN ('pending', 'generating-data') {task_filter}
        AND NOT EXISTS (SELECT 1 FROM running r WHERE r.task_id = t.task_id)
-       AND EXISTS (SELECT 1 FROM generation_batches b
-                    WHERE b.task_id = t.task_id AND b.status = 'pending'
-                      AND b.available_at <= now())
+       AND (SELECT true FROM generation_batches b
+             WHERE b.task_id = t.task_id AND b.status = 'pending' AND b.available_at <= now()
+             LIMIT 1)
      ORDER BY t.created_at
-     LIMIT :window
+     LIMIT {window}
 ),
 busy AS (
     SELECT t.task_id, t.created_at, r.n AS running
@@ -156,7 +162,7 @@ ranked AS (
           FROM generation_batches b
          WHERE b.task_id = a.task_id AND b.status = 'pending' AND b.available_at <= now()
          ORDER BY b.batch_index
-         LIMIT :window
+         LIMIT {window}
       ) nb
 ),
 picked AS (
@@ -164,7 +170,7 @@ picked AS (
       FROM generation_batches b JOIN ranked r ON r.id = b.id
      WHERE b.status = 'pending'
      ORDER BY r.turn, r.created_at, r.batch_index
-     LIMIT :limit
+     LIMIT {limit}
        FOR UPDATE OF b SKIP LOCKED
 ),
 started AS (
@@ -181,7 +187,8 @@ UPDATE generation_batches b
    SET status = 'running', lease_owner = :owner,
        lease_expires_at = now() + make_interval(secs => :secs),
        attempts = b.attempts + 1, started_at = now()
-  FROM picked JOIN generation_tasks t ON t.task_id = picked.task_id
+  FROM picked JOIN generation_tasks t ON t.task_id = picked.task_id,
+       (SELECT set_config('synchronous_commit', 'off', true)) AS lazy_commit
  WHERE b.id = picked.id
 RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup,
           t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size,
@@ -216,11 +223,13 @@ def claim_batches(
     task_filter = "AND t.task_id = :task_id" if task_id else ""
     template = _CLAIM_POSTGRES if is_postgres(conn) else _CLAIM_SQLITE
     _, _, params = _clock(conn, lease_seconds)
-    statement = sql(template.format(task_filter=task_filter))
+    # The limits are written into the statement (one text per limit, a handful): with them as
+    # parameters PostgreSQL re-plans every claim (0.7 ms), as no generic plan can know them.
+    limits = {"limit": int(limit), "window": int(limit) + CLAIM_HEADROOM}
+    statement = sql(template.format(task_filter=task_filter, **limits))
     rows = conn.execute(
         statement.columns(bio_settings=_json_type(conn)) if is_postgres(conn) else statement,
-        {"owner": owner, "limit": limit, "window": limit + CLAIM_HEADROOM, "task_id": task_id}
-        | params,
+        {"owner": owner, "task_id": task_id} | limits | params,
     ).all()
     if not rows:
         return []

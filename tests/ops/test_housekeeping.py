@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from flask import Flask
@@ -132,15 +133,11 @@ def test_claim_statement_uses_its_partial_index(make_app: AppFactory, pg_url: st
         _seed_tasks(conn, 4000, "completed", 1, results=1)
         active = _seed_tasks(conn, 5, "pending", 0, results=1)
         conn.execute(text("ANALYZE"))
-    statement = queue._CLAIM_POSTGRES.format(task_filter="")
+    statement = queue._CLAIM_POSTGRES.format(
+        task_filter="", limit=5, window=5 + queue.CLAIM_HEADROOM
+    )
     owner = str(uuid.uuid4())
-    params = {
-        "owner": owner,
-        "limit": 5,
-        "window": 5 + queue.CLAIM_HEADROOM,
-        "secs": 60.0,
-        "task_id": None,
-    }
+    params = {"owner": owner, "secs": 60.0, "task_id": None}
     with app.app_context(), db.engine.connect() as conn:
         plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + statement), params))
         claimed = queue.claim_batches(conn, owner, 5, 60.0)
@@ -149,3 +146,30 @@ def test_claim_statement_uses_its_partial_index(make_app: AppFactory, pg_url: st
     assert "ix_generation_tasks_active" in plan, plan
     assert "Seq Scan on generation_batches" not in plan, plan
     assert {c.task_id for c in claimed} == set(active)
+
+
+def test_claim_reads_only_its_window_when_statistics_are_stale(
+    make_app: AppFactory, pg_url: str
+) -> None:
+    """Statistics taken while every batch waited for later (a burst, before autovacuum) must not
+    make the claim read every pending batch: it walks the oldest tasks and stops at its window."""
+    app: Flask = make_app(pg_url)
+    with app.app_context(), db.engine.begin() as conn:
+        _seed_tasks(conn, 3000, "pending", 0, results=1)
+        conn.execute(text("UPDATE generation_batches SET available_at = now() + interval '1 hour'"))
+        conn.execute(text("ANALYZE"))
+        conn.execute(text("UPDATE generation_batches SET available_at = now()"))
+    statement = queue._CLAIM_POSTGRES.format(task_filter="", limit=4, window=36)
+    params = {"owner": "probe", "secs": 60.0, "task_id": None}
+    with app.app_context(), db.engine.connect() as conn:
+        plan = conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement), params).scalar()
+        conn.rollback()
+
+    def rows_read(node: dict[str, Any]) -> int:
+        """Rows that scans of generation_batches returned, over all their loops."""
+        own = node["Actual Rows"] * node["Actual Loops"]
+        read = own if node.get("Relation Name") == "generation_batches" else 0
+        return read + sum(rows_read(child) for child in node.get("Plans", []))
+
+    read = rows_read(plan[0]["Plan"])
+    assert 4 <= read < 300, read

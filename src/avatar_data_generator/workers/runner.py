@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.db import db
+from avatar_data_generator.db import db, is_postgres
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
 from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
 from avatar_data_generator.generation.registry import get_provider
@@ -82,11 +82,15 @@ class Worker:
     # --- leases ----------------------------------------------------------------------------
 
     def claim(self, limit: int, task_id: str | None = None) -> list[ClaimedBatch]:
-        """Lease up to `limit` batches in one short committed transaction."""
+        """Lease up to `limit` batches in one short transaction (one statement on PostgreSQL)."""
         if limit <= 0 or self.stopping.is_set() or not self.healthy.is_set():
             return []
-        with self.engine.begin() as conn:
-            claimed = queue.claim_batches(conn, self.owner, limit, self.lease_seconds, task_id)
+        with self.engine.connect() as conn:
+            if is_postgres(conn):
+                # One statement there, atomic by itself: no BEGIN and COMMIT round trips.
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin():
+                claimed = queue.claim_batches(conn, self.owner, limit, self.lease_seconds, task_id)
         with self._lock:
             for batch in claimed:
                 self._in_flight[batch.id] = batch
