@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from avatar_data_generator import tasks
 from avatar_data_generator.db import db
 from avatar_data_generator.scheduler import start_worker
+from avatar_data_generator.workers.dispatcher import Dispatcher
 from tests.conftest import AppFactory
 from tests.workers.test_multiprocess import scalar, wait_until
 
@@ -40,3 +44,61 @@ def test_a_claim_that_lost_a_race_looks_again_before_the_tick(
         assert wait_until(lambda: scalar(app, done) == 1, 20)  # well inside the 60 s tick
     finally:
         runtime.shutdown(5.0)
+
+
+class _FakeWorker:
+    """Hands out `total` batches that each run for `seconds`; records how many were held at once."""
+
+    def __init__(self, total: int, seconds: float) -> None:
+        self.stopping = threading.Event()
+        self.on_reclaimed: list[Any] = []
+        self.left = total
+        self.seconds = seconds
+        self.held = 0
+        self.most_held = 0
+        self.limits: list[int] = []
+        self.lock = threading.Lock()
+        self.all_done = threading.Event()
+
+    def start_heartbeat(self) -> None:
+        """No leases to renew here."""
+
+    def release_all(self) -> int:
+        """Nothing is left over when the test stops the dispatcher."""
+        return 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def claim(self, limit: int) -> list[Any]:
+        with self.lock:
+            self.limits.append(limit)
+            n = min(limit, self.left)
+            self.left -= n
+            self.held += n
+            self.most_held = max(self.most_held, self.held)
+            return [object() for _ in range(n)]
+
+    def run_batch(self, _batch: Any) -> None:
+        time.sleep(self.seconds)
+        with self.lock:
+            self.held -= 1
+            if self.left == 0 and self.held == 0:
+                self.all_done.set()
+
+
+@pytest.mark.parametrize(("seconds", "ahead"), [(0.002, True), (0.1, False)])
+def test_fast_batches_are_claimed_a_threads_worth_ahead_slow_ones_are_not(
+    seconds: float, ahead: bool
+) -> None:
+    worker = _FakeWorker(total=40 if ahead else 12, seconds=seconds)
+    dispatcher = Dispatcher(worker, threads=3, poll_interval=0.05)  # type: ignore[arg-type]
+    dispatcher.start()
+    try:
+        assert worker.all_done.wait(20)
+    finally:
+        dispatcher.stop(1.0)
+    if ahead:
+        assert worker.most_held == 6, worker.limits
+    else:
+        assert worker.most_held == 3, worker.limits
