@@ -217,7 +217,11 @@ RETURNING id, task_id, batch_index, size, attempts, is_topup
 def claim_batches(
     conn: Connection, owner: str, limit: int, lease_seconds: float, task_id: str | None = None
 ) -> list[ClaimedBatch]:
-    """Lease up to `limit` batches, round-robin across tasks (fewest running, then oldest)."""
+    """Lease up to `limit` batches, round-robin across tasks (fewest running, then oldest).
+
+    On PostgreSQL the transaction it runs in commits without waiting for its WAL flush: claim
+    alone in it (the worker claims in autocommit).
+    """
     if limit <= 0:
         return []
     task_filter = "AND t.task_id = :task_id" if task_id else ""
