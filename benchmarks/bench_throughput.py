@@ -186,7 +186,7 @@ def run(quick: bool) -> dict[str, Any]:
         "claim_ms_median": round(claim["median"], 2),
         "claim_ms_p99": round(claim["p99"], 2),
         "claim_setup": (
-            f"one claim of 4 batches (one statement and its commit's round trips) with {waiting} "
+            f"one claim of 4 batches (BEGIN and the statement, rolled back untimed) with {waiting} "
             f"one-batch tasks waiting and {running} batches running elsewhere"
         ),
         "throughput_worker_tasks_per_s": round(ours["rate"], 1),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 from pathlib import Path
 
-from tests.conftest import cli_env, run_cli
+from tests.conftest import cli_env, run_cli, worker_processes
 
 
 def test_sqlite_submit_burst_status_export(tmp_path: Path) -> None:
@@ -93,10 +95,6 @@ def test_sqlite_worker_sees_a_submit_from_another_process_without_waiting_a_tick
     sqlite_url: str, tmp_path: Path
 ) -> None:
     """No NOTIFY on SQLite: a cheap one-second poll stands in, not the 30 s scheduler tick."""
-    import time
-
-    from tests.conftest import worker_processes
-
     env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"), WORKER_INTERVAL=30)
     with worker_processes(1, env, tmp_path):
         time.sleep(3)  # started, first tick taken, idle
@@ -129,8 +127,6 @@ def test_exports_carry_the_provenance(sqlite_url: str, tmp_path: Path) -> None:
 
 
 def test_serve_on_a_busy_port_says_so_and_creates_nothing(sqlite_url: str, tmp_path: Path) -> None:
-    import socket
-
     env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

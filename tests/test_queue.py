@@ -54,6 +54,19 @@ def finish(app: Flask, batch: ClaimedBatch, owner: str, rows: list[dict[str, Any
         return queue.finish_batch(conn, batch, owner, rows, duration=0.1, topup_budget=0)
 
 
+def racing_claims(app: Flask, limit: int) -> tuple[list[ClaimedBatch], list[ClaimedBatch]]:
+    """Claim as "a" and hold it uncommitted while "b" claims, then commit "a"'s claim."""
+    with app.app_context():
+        first = db.engine.connect()
+        tx = first.begin()
+        got_first = queue.claim_batches(first, "a", limit, 60)
+        with db.engine.begin() as second:
+            got_second = queue.claim_batches(second, "b", limit, 60)
+        tx.commit()
+        first.close()
+    return got_first, got_second
+
+
 def task_row(app: Flask, task_id: str) -> Any:
     """The task as a plain row, read on its own connection."""
     with app.app_context(), db.engine.connect() as conn:
@@ -96,17 +109,9 @@ def test_two_concurrent_claims_never_get_the_same_row(make_app: AppFactory, pg_u
     """A forced race: the first claim holds its row lock uncommitted while the second runs."""
     app = make_app(pg_url)
     submit(app, 10)  # one batch
-    with app.app_context():
-        first = db.engine.connect()
-        tx = first.begin()
-        got_first = queue.claim_batches(first, "a", 1, 60)
-        # Second claimer, while the first is still uncommitted: SKIP LOCKED skips the row.
-        with db.engine.begin() as second:
-            got_second = queue.claim_batches(second, "b", 1, 60)
-        tx.commit()
-        first.close()
-        with db.engine.begin() as third:
-            got_third = queue.claim_batches(third, "c", 1, 60)
+    # The second claimer runs while the first is still uncommitted: SKIP LOCKED skips the row.
+    got_first, got_second = racing_claims(app, 1)
+    got_third = claim(app, "c")
     assert len(got_first) == 1
     assert got_second == []
     assert got_third == []
@@ -124,14 +129,7 @@ def test_a_claim_racing_another_gets_the_next_batches_not_none(
     else:
         for _ in range(40):
             submit(app, 10)
-    with app.app_context():
-        first = db.engine.connect()
-        tx = first.begin()
-        got_first = queue.claim_batches(first, "a", 4, 60)
-        with db.engine.begin() as second:
-            got_second = queue.claim_batches(second, "b", 4, 60)
-        tx.commit()
-        first.close()
+    got_first, got_second = racing_claims(app, 4)
     assert len(got_first) == 4
     assert len(got_second) == 4
     assert not {b.id for b in got_first} & {b.id for b in got_second}
@@ -466,7 +464,8 @@ quality_report = st.fixed_dictionaries(
         "topup_calls": counters,
         "rejected": breakdown,
         "gender": breakdown,
-        "model": st.none() | st.text(max_size=8),
+        # jsonb cannot hold \u0000, and no model name carries one.
+        "model": st.none() | st.text(st.characters(exclude_characters="\x00"), max_size=8),
         "truncated_answer": st.booleans(),
     },
 )

@@ -208,10 +208,20 @@ UPDATE generation_batches
           FROM generation_batches b JOIN generation_tasks t ON t.task_id = b.task_id
          WHERE b.status = 'pending' AND b.available_at <= :now
            AND t.status IN ('pending', 'generating-data') {task_filter}
-    ) ORDER BY turn, created_at, batch_index LIMIT :limit
+    ) ORDER BY turn, created_at, batch_index LIMIT {limit}
  )
 RETURNING id, task_id, batch_index, size, attempts, is_topup
 """
+
+
+def claim_sql(template: str, limit: int, task_filter: str = "") -> str:
+    """The claim's text for this limit and window.
+
+    The limits are written into the statement (one text per limit, a handful): with them as
+    parameters PostgreSQL re-plans every claim (0.7 ms), as no generic plan can know them.
+    """
+    window = int(limit) + CLAIM_HEADROOM
+    return template.format(task_filter=task_filter, limit=int(limit), window=window)
 
 
 def claim_batches(
@@ -227,13 +237,10 @@ def claim_batches(
     task_filter = "AND t.task_id = :task_id" if task_id else ""
     template = _CLAIM_POSTGRES if is_postgres(conn) else _CLAIM_SQLITE
     _, _, params = _clock(conn, lease_seconds)
-    # The limits are written into the statement (one text per limit, a handful): with them as
-    # parameters PostgreSQL re-plans every claim (0.7 ms), as no generic plan can know them.
-    limits = {"limit": int(limit), "window": int(limit) + CLAIM_HEADROOM}
-    statement = sql(template.format(task_filter=task_filter, **limits))
+    statement = sql(claim_sql(template, limit, task_filter))
     rows = conn.execute(
         statement.columns(bio_settings=_json_type(conn)) if is_postgres(conn) else statement,
-        {"owner": owner, "task_id": task_id} | limits | params,
+        {"owner": owner, "task_id": task_id} | params,
     ).all()
     if not rows:
         return []

@@ -104,7 +104,8 @@ def create_task(
     provider = provider or cfg["GENERATOR_PROVIDER"]
     if provider not in PROVIDERS:
         raise TaskInputError("provider", f"provider must be one of {', '.join(PROVIDERS)}")
-    configuration_error = _provenance(provider).get("configuration_error")
+    provenance = _provenance(provider)
+    configuration_error = provenance.get("configuration_error")
     if configuration_error:
         raise TaskInputError(
             "provider",
@@ -144,7 +145,7 @@ def create_task(
         batches_total=len(sizes),
         user_id=user_id,
         idempotency_key=idempotency_key,
-        provenance=_provenance(provider) | {"settings": settings, "seed": seed_value},
+        provenance=provenance | {"settings": settings, "seed": seed_value},
         quality={},
         created_at=utcnow(),
     )

@@ -133,9 +133,7 @@ def test_claim_statement_uses_its_partial_index(make_app: AppFactory, pg_url: st
         _seed_tasks(conn, 4000, "completed", 1, results=1)
         active = _seed_tasks(conn, 5, "pending", 0, results=1)
         conn.execute(text("ANALYZE"))
-    statement = queue._CLAIM_POSTGRES.format(
-        task_filter="", limit=5, window=5 + queue.CLAIM_HEADROOM
-    )
+    statement = queue.claim_sql(queue._CLAIM_POSTGRES, 5)
     owner = str(uuid.uuid4())
     params = {"owner": owner, "secs": 60.0, "task_id": None}
     with app.app_context(), db.engine.connect() as conn:
@@ -159,7 +157,7 @@ def test_claim_reads_only_its_window_when_statistics_are_stale(
         conn.execute(text("UPDATE generation_batches SET available_at = now() + interval '1 hour'"))
         conn.execute(text("ANALYZE"))
         conn.execute(text("UPDATE generation_batches SET available_at = now()"))
-    statement = queue._CLAIM_POSTGRES.format(task_filter="", limit=4, window=36)
+    statement = queue.claim_sql(queue._CLAIM_POSTGRES, 4)
     params = {"owner": "probe", "secs": 60.0, "task_id": None}
     with app.app_context(), db.engine.connect() as conn:
         plan = conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement), params).scalar()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from avatar_data_generator import tasks
 from avatar_data_generator.workers.task_processor import process_single_task
 from tests.conftest import AppFactory
@@ -26,8 +28,6 @@ def test_a_misconfigured_provider_fails_the_task_at_once_with_the_reason(
 def test_submitting_to_an_unconfigured_provider_is_refused(
     make_app: AppFactory, pg_url: str
 ) -> None:
-    import pytest
-
     app = make_app(pg_url)
     with app.app_context(), pytest.raises(tasks.TaskInputError) as refused:
         tasks.create_task(count=5, provider="openai")
