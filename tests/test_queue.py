@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import date
 from typing import Any
@@ -11,13 +12,14 @@ import pytest
 from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from avatar_data_generator import queue, tasks
 from avatar_data_generator.db import db
 from avatar_data_generator.models import GenerationTask
 from avatar_data_generator.queue import ClaimedBatch
 from tests.conftest import AppFactory
+from tests.faults.helpers import wait_until
 
 
 def persona(n: int, task: str = "t") -> dict[str, Any]:
@@ -382,6 +384,134 @@ def test_concurrent_finishes_of_one_task_do_not_deadlock(make_app: AppFactory, p
     assert errors == []
     row = task_row(app, task_id)
     assert (row.status, row.generated, row.batches_done) == ("completed", 200, 20)
+
+
+def test_finish_batches_stores_several_tasks_in_one_statement(
+    make_app: AppFactory, any_url: str
+) -> None:
+    """Each batch in the group advances its own task; a lost lease and a short batch affect
+    only their own task."""
+    app = make_app(any_url)
+    whole, short, lost = (submit(app, 2, batch_size=2) for _ in range(3))
+    claimed = {b.task_id: b for b in claim(app, "a", limit=3)}
+    with app.app_context(), db.engine.begin() as conn:
+        assert queue.release_batches(conn, "a", [claimed[lost].id]) == 1
+    results = [
+        queue.BatchResult(claimed[whole], [persona(1, "w"), persona(2, "w")], duration=0.1),
+        # The same persona twice: one is dropped, and with no top-up budget the task fails.
+        queue.BatchResult(claimed[short], [persona(1, "s"), persona(1, "s")], duration=0.1),
+        queue.BatchResult(claimed[lost], [persona(1, "l"), persona(2, "l")], duration=0.1),
+    ]
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            with db.engine.begin() as conn:
+                done = queue.finish_batches(conn, "a", results)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    first, second, third = done
+    assert first is not None and (first.inserted, first.task_status) == (2, "completed")
+    assert second is not None and (second.inserted, second.task_status) == (1, "failed")
+    assert third is None
+    if any_url.startswith("postgresql"):
+        # One statement stores the group; only the short batch needs more (its top-up check).
+        assert sum("json_to_recordset" in s for s in statements) == 1
+    assert (task_row(app, whole).status, task_row(app, whole).generated) == ("completed", 2)
+    assert task_row(app, whole).quality.get("duplicates_dropped", 0) == 0
+    short_row = task_row(app, short)
+    assert (short_row.status, short_row.generated) == ("failed", 1)
+    assert short_row.quality["duplicates_dropped"] == 1
+    lost_row = task_row(app, lost)
+    assert (lost_row.generated, lost_row.batches_done) == (0, 0)
+    with app.app_context(), db.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT task_id, count(*) FROM generation_results GROUP BY task_id")
+        ).all()
+    assert dict(stored) == {whole: 2, short: 1}
+
+
+def test_finish_batches_takes_one_batch_per_task(make_app: AppFactory, any_url: str) -> None:
+    app = make_app(any_url)
+    submit(app, 4, batch_size=2)
+    first, second = claim(app, "a", limit=2)
+    results = [
+        queue.BatchResult(b, [persona(b.batch_index)], duration=0.1) for b in (first, second)
+    ]
+    with app.app_context(), db.engine.begin() as conn, pytest.raises(ValueError, match="per task"):
+        queue.finish_batches(conn, "a", results)
+
+
+def lock_waits(app: Flask) -> int:
+    """Sessions of this database waiting for a row lock."""
+    with app.app_context(), db.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+def finish_group(
+    app: Flask, owner: str, results: list[queue.BatchResult], errors: list[BaseException]
+) -> None:
+    """Finish one owner's group in its own transaction; collect what it raised."""
+    try:
+        with app.app_context(), db.engine.begin() as conn:
+            assert all(queue.finish_batches(conn, owner, results))
+    except BaseException as exc:  # collected and asserted by the caller
+        errors.append(exc)
+
+
+def test_groups_finishing_the_same_tasks_in_opposite_orders_do_not_deadlock(
+    make_app: AppFactory, pg_url: str
+) -> None:
+    """Two processes each finish one batch of every task, listed in opposite orders. The first
+    is held up half way by a lock on the middle task, and the second starts meanwhile: had
+    either locked tasks in the order it lists them, each would hold a task the other waits for.
+    """
+    app = make_app(pg_url, DB_POOL_SIZE=6)  # the blocker, two finishers, the probe
+    task_ids = [submit(app, 4, batch_size=2) for _ in range(8)]
+    held = {owner: {b.task_id: b for b in claim(app, owner, limit=8)} for owner in "ab"}
+    assert set(held["a"]) == set(held["b"]) == set(task_ids)
+    groups = {
+        owner: [
+            queue.BatchResult(
+                held[owner][t],
+                [persona(10 * held[owner][t].batch_index + i, t) for i in range(2)],
+                duration=0.1,
+            )
+            for t in order
+        ]
+        for owner, order in (("a", task_ids), ("b", task_ids[::-1]))
+    }
+    errors: list[BaseException] = []
+    with app.app_context():
+        blocker = db.engine.connect()
+        tx = blocker.begin()
+        blocker.execute(
+            text("SELECT 1 FROM generation_tasks WHERE task_id = :t FOR UPDATE"),
+            {"t": sorted(task_ids)[len(task_ids) // 2]},
+        )
+    threads = []
+    for waiting, (owner, results) in enumerate(groups.items(), start=1):
+        thread = threading.Thread(target=finish_group, args=(app, owner, results, errors))
+        thread.start()
+        threads.append(thread)
+        assert wait_until(lambda n=waiting: lock_waits(app) >= n, 10)
+    tx.rollback()
+    blocker.close()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {task_row(app, t).status for t in task_ids} == {"completed"}
 
 
 def test_queue_samples_are_taken_once_per_interval(make_app: AppFactory, any_url: str) -> None:

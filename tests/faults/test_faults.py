@@ -92,20 +92,22 @@ def test_provider_that_always_hangs_fails_the_task_with_a_clear_reason(
 def test_database_error_mid_store_writes_nothing_and_the_batch_is_retried(
     make_app: AppFactory, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_finish = queue.finish_batch
+    real_finish = queue.finish_batches
     seen: dict[str, Any] = {"failures": 0, "after_failure": None}
 
-    def flaky_finish(conn: Any, batch: Any, owner: str, personas: list[Any], **kw: Any) -> Any:
-        if batch.batch_index == 1 and seen["failures"] == 0:
+    def flaky_finish(conn: Any, owner: str, results: list[queue.BatchResult]) -> Any:
+        [result] = results  # one task: the completer stores its batches one group each
+        if result.batch.batch_index == 1 and seen["failures"] == 0:
             seen["failures"] += 1
             # Half the batch really written in the finishing transaction, then the database
             # fails: the transaction must take the half back with it.
-            half = personas[: len(personas) // 2]
+            half = result.personas[: len(result.personas) // 2]
+            batch = result.batch
             assert queue.store_personas(conn, batch.task_id, batch.batch_index, half) == len(half)
             raise OperationalError("INSERT INTO generation_results", {}, Exception("injected"))
-        return real_finish(conn, batch, owner, personas, **kw)
+        return real_finish(conn, owner, results)
 
-    monkeypatch.setattr(queue, "finish_batch", flaky_finish)
+    monkeypatch.setattr(queue, "finish_batches", flaky_finish)
     app = make_app(
         pg_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=1, MULTITHREAD_FLOWISE=1, **FAST_RETRY
     )

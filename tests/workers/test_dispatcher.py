@@ -12,7 +12,7 @@ from sqlalchemy import text
 from avatar_data_generator import tasks
 from avatar_data_generator.db import db
 from avatar_data_generator.scheduler import start_worker
-from avatar_data_generator.workers.dispatcher import Dispatcher
+from avatar_data_generator.workers.dispatcher import CLAIM_AHEAD, Dispatcher
 from tests.conftest import AppFactory
 from tests.workers.test_multiprocess import scalar, wait_until
 
@@ -52,6 +52,7 @@ class _FakeWorker:
     def __init__(self, total: int, seconds: float) -> None:
         self.stopping = threading.Event()
         self.on_reclaimed: list[Any] = []
+        self.on_batch_done: list[Any] = []
         self.left = total
         self.seconds = seconds
         self.held = 0
@@ -70,6 +71,10 @@ class _FakeWorker:
     def stop(self) -> None:
         self.stopping.set()
 
+    def in_flight(self) -> list[Any]:
+        with self.lock:
+            return [None] * self.held
+
     def claim(self, limit: int) -> list[Any]:
         with self.lock:
             self.limits.append(limit)
@@ -85,13 +90,15 @@ class _FakeWorker:
             self.held -= 1
             if self.left == 0 and self.held == 0:
                 self.all_done.set()
+        for callback in self.on_batch_done:
+            callback()
 
 
 @pytest.mark.parametrize(("seconds", "ahead"), [(0.002, True), (0.1, False)])
-def test_fast_batches_are_claimed_a_threads_worth_ahead_slow_ones_are_not(
+def test_fast_batches_are_claimed_a_completer_group_ahead_slow_ones_are_not(
     seconds: float, ahead: bool
 ) -> None:
-    worker = _FakeWorker(total=40 if ahead else 12, seconds=seconds)
+    worker = _FakeWorker(total=3 + CLAIM_AHEAD + 5 if ahead else 12, seconds=seconds)
     dispatcher = Dispatcher(worker, threads=3, poll_interval=0.05)  # type: ignore[arg-type]
     dispatcher.start()
     try:
@@ -99,6 +106,6 @@ def test_fast_batches_are_claimed_a_threads_worth_ahead_slow_ones_are_not(
     finally:
         dispatcher.stop(1.0)
     if ahead:
-        assert worker.most_held == 6, worker.limits
+        assert worker.most_held == 3 + CLAIM_AHEAD, worker.limits
     else:
         assert worker.most_held == 3, worker.limits

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
 import threading
 import time
 import uuid
+from concurrent.futures import Future
 from datetime import date
 from typing import Any
 
@@ -19,7 +21,8 @@ from avatar_data_generator.generation.base import BatchRequest, Provider, Provid
 from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
 from avatar_data_generator.generation.registry import get_provider
 from avatar_data_generator.models import TaskStatus
-from avatar_data_generator.queue import ClaimedBatch
+from avatar_data_generator.queue import ClaimedBatch, FinishedBatch
+from avatar_data_generator.workers.completer import BatchCompleter
 from avatar_data_generator.workers.slots import ProviderSlots
 
 log = logging.getLogger("avatar_data_generator.worker")
@@ -67,6 +70,7 @@ class Worker:
         with app.app_context():
             self.engine = db.engine
         self.slots = ProviderSlots(self.engine, int(cfg["FLOWISE_MAX_CONCURRENCY"]))
+        self.completer = BatchCompleter(self.engine, self.owner)
         #: Set at shutdown: claim nothing more (running batches may still finish).
         self.stopping = threading.Event()
         self._halted = threading.Event()
@@ -78,6 +82,7 @@ class Worker:
         self._providers: dict[str, Provider] = {}
         self._heartbeat: threading.Thread | None = None
         self.on_reclaimed: list[Any] = []  # called when claimable work may have appeared
+        self.on_batch_done: list[Any] = []  # called when a batch leaves `in_flight`
 
     # --- leases ----------------------------------------------------------------------------
 
@@ -170,6 +175,7 @@ class Worker:
         self.stopping.set()
         self._halted.set()
         self.slots.close()
+        self.completer.close()
 
     # --- running one batch -----------------------------------------------------------------
 
@@ -181,10 +187,15 @@ class Worker:
             return self._providers[name]
 
     def run_batch(self, batch: ClaimedBatch) -> None:
-        """Generate, validate and store one batch; every outcome ends the lease."""
+        """Generate and validate one batch, then hand it to the completer to store.
+
+        Returns once the batch is handed over or ended; every outcome ends the lease, and the
+        batch leaves `in_flight` (calling `on_batch_done`) once it is stored or ended.
+        """
+        handed_over = False
         try:
             with self.app.app_context():
-                self._run_batch(batch)
+                handed_over = self._run_batch(batch)
         except Exception:
             log.exception(
                 "[ERROR] Batch %d of task %s crashed",
@@ -194,10 +205,17 @@ class Worker:
             )
             self._retry_or_fail(batch, "internal error while processing the batch", None)
         finally:
-            with self._lock:
-                self._in_flight.pop(batch.id, None)
+            if not handed_over:
+                self._batch_done(batch)
 
-    def _run_batch(self, batch: ClaimedBatch) -> None:
+    def _batch_done(self, batch: ClaimedBatch) -> None:
+        with self._lock:
+            self._in_flight.pop(batch.id, None)
+        for callback in self.on_batch_done:
+            callback()
+
+    def _run_batch(self, batch: ClaimedBatch) -> bool:
+        """True once the batch is handed to the completer; False if it ended here."""
         cfg = self.app.config
         extra = {"task_id": batch.task_id, "batch": batch.batch_index, "owner": self.owner}
         # The claim brought the task's columns along: no read before the call.
@@ -225,7 +243,7 @@ class Worker:
         except ValueError as exc:
             # Misconfigured (e.g. FLOWISE_API_URL unset): no retry can help, so say why at once.
             self._fail(batch, f"provider {batch.provider} is not configured: {exc}")
-            return
+            return False
         started = time.monotonic()
         try:
             with self.slots.hold(self.stopping):
@@ -251,12 +269,12 @@ class Worker:
                 self._retry_or_fail(batch, str(exc), exc.retry_after)
             else:
                 self._fail(batch, str(exc))
-            return
+            return False
         except InterruptedError:
             # Stopping while waiting for a provider slot: hand the batch to another worker.
             with self.engine.begin() as conn:
                 queue.release_batches(conn, self.owner, [batch.id])
-            return
+            return False
         elapsed = time.monotonic() - started
         events.provider_call_finished.send(
             self, provider=batch.provider, outcome="ok", seconds=elapsed
@@ -267,11 +285,9 @@ class Worker:
         validated = validate_batch(request, response, cfg["AVATAR_STYLE"])
         rows = [storage_row(p) for p in validated.personas]
         budget = queue.topup_budget(batch.requested, batch.batch_size, cfg["MAX_TOPUP_RATIO"])
-        with self.engine.begin() as conn:
-            finished = queue.finish_batch(
-                conn,
+        future = self.completer.submit(
+            queue.BatchResult(
                 batch,
-                self.owner,
                 rows,
                 duration=elapsed,
                 calls=1,
@@ -279,6 +295,38 @@ class Worker:
                 quality=validated.quality | {"topup_calls": int(batch.is_topup)},
                 topup_budget=budget,
             )
+        )
+        future.add_done_callback(functools.partial(self._stored, batch, elapsed))
+        return True
+
+    def _stored(
+        self, batch: ClaimedBatch, elapsed: float, future: Future[FinishedBatch | None]
+    ) -> None:
+        """The completer stored the batch (or failed to): log, signal, end the lease."""
+        extra = {"task_id": batch.task_id, "batch": batch.batch_index, "owner": self.owner}
+        try:
+            try:
+                finished = future.result()
+            except Exception:
+                log.exception(
+                    "[ERROR] Could not store batch %d of task %s",
+                    batch.batch_index,
+                    batch.task_id,
+                    extra=extra,
+                )
+                self._retry_or_fail(batch, "internal error while storing the batch", None)
+                return
+            self._report_stored(batch, elapsed, finished, extra)
+        finally:
+            self._batch_done(batch)
+
+    def _report_stored(
+        self,
+        batch: ClaimedBatch,
+        elapsed: float,
+        finished: FinishedBatch | None,
+        extra: dict[str, Any],
+    ) -> None:
         if finished is None:
             log.warning(
                 "Batch %d: lease lost to another worker; result discarded",

@@ -1,0 +1,129 @@
+"""The batch completer: one thread per process that stores finished batches, many at a time.
+
+Batch threads hand their results over and move on; the completer stores everything waiting in
+one transaction and one statement (`queue.finish_batches`), as River's batch completer does.
+While a statement runs, the next results gather, so under load a commit serves many batches,
+and when batches are rare it serves one, as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+from queue import Empty, SimpleQueue
+
+from sqlalchemy.engine import Engine
+
+from avatar_data_generator import queue
+from avatar_data_generator.queue import BatchResult, FinishedBatch
+
+log = logging.getLogger("avatar_data_generator.worker")
+
+#: Most batches stored by one statement: bounds its size (and a batch of 100 personas is 150 kB).
+MAX_GROUP = 32
+
+_Item = tuple[BatchResult, "Future[FinishedBatch | None]"]
+
+
+class BatchCompleter:
+    """Stores batches for one lease owner, in the order they were handed over."""
+
+    def __init__(self, engine: Engine, owner: str, max_group: int = MAX_GROUP) -> None:
+        self.engine = engine
+        self.owner = owner
+        self.max_group = max(1, max_group)
+        self._queue: SimpleQueue[_Item | None] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        #: Statements run and batches stored, for tests and the benchmark's report.
+        self.groups = 0
+        self.batches = 0
+
+    def submit(self, result: BatchResult) -> Future[FinishedBatch | None]:
+        """Queue one batch to be stored (fenced); the future gives None if the lease was lost.
+
+        After `close` (shutdown) the batch is stored at once, on the calling thread.
+        """
+        future: Future[FinishedBatch | None] = Future()
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="avatar-completer", daemon=True
+                    )
+                    self._thread.start()
+                self._queue.put((result, future))
+        if closed:
+            self._store([(result, future)])
+        return future
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Store what has been handed over, then stop the thread; later batches store inline."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        held: list[_Item] = []  # batches of a task already in the last group: next group's first
+        closing = False
+        while True:
+            waiting = held
+            held = []
+            if not waiting and not closing:
+                item = self._queue.get()
+                if item is None:
+                    closing = True
+                else:
+                    waiting.append(item)
+            while len(waiting) < self.max_group * 2:
+                try:
+                    item = self._queue.get_nowait()
+                except Empty:
+                    break
+                if item is None:
+                    closing = True
+                else:
+                    waiting.append(item)
+            if not waiting:
+                if closing:
+                    return
+                continue
+            group: list[_Item] = []
+            tasks: set[str] = set()
+            for item in waiting:
+                task_id = item[0].batch.task_id
+                if task_id in tasks or len(group) >= self.max_group:
+                    held.append(item)
+                else:
+                    tasks.add(task_id)
+                    group.append(item)
+            self._store(group)
+
+    def _store(self, group: list[_Item]) -> None:
+        """Store a group in one transaction; if that fails, each batch alone, so that one bad
+        batch (or a deadlock victim) cannot fail its neighbours."""
+        try:
+            with self.engine.begin() as conn:
+                outcomes = queue.finish_batches(conn, self.owner, [r for r, _ in group])
+        except Exception as exc:
+            if len(group) == 1:
+                group[0][1].set_exception(exc)
+                return
+            log.warning(
+                "Storing %d batches together failed (%s); storing each alone", len(group), exc
+            )
+            for item in group:
+                self._store([item])
+            return
+        self.groups += 1
+        self.batches += len(group)
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            future.set_result(outcome)
