@@ -3,10 +3,10 @@
 Personas are generated and validated first (local provider -> validate_batch -> storage_row,
 exactly what the worker hands to its completer), then batches are claimed and finished one
 transaction each: the worker's completer does that when batches arrive one at a time, and
-stores several in one statement when they gather, so this is its slowest case. Only the finish_batch transactions are timed; the
-rate including validation is reported beside it. `storage_personas_per_s` is one writer on one
-task; `storage_parallel_personas_per_s` is two threads writing two other tasks at once (two
-processes' completers storing different tasks).
+stores several in one statement when they gather, so this is its slowest case. Only the
+finish_batch transactions are timed; the rate including validation is reported beside it.
+`storage_personas_per_s` is one writer on one task; `storage_parallel_personas_per_s` is two
+threads writing two other tasks at once (two processes' completers storing different tasks).
 """
 
 from __future__ import annotations

@@ -73,11 +73,11 @@ def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
     """Engine options sized to the threads that use the pool (see docs/operations.md).
 
     The pool serves short transactions only (claims, heartbeats, the batch completer's
-    stores), never a provider call, so a small pool serves MULTITHREAD_FLOWISE threads. Each process also keeps
-    one LISTEN connection and, with FLOWISE_MAX_CONCURRENCY > 0, one slot connection outside
-    the pool; the default keeps a process at 4 connections, so 3 hosts x 8 gunicorn workers
-    (24 x 4 = 96) fit PostgreSQL's default max_connections of 100 (97 after the 3 reserved).
-    DB_POOL_SIZE overrides it.
+    stores), never a provider call, so a small pool serves MULTITHREAD_FLOWISE threads. Each
+    process also keeps one LISTEN connection and, with FLOWISE_MAX_CONCURRENCY > 0, one slot
+    connection outside the pool; the default keeps a process at 4 connections, so 3 hosts x 8
+    gunicorn workers (24 x 4 = 96) fit PostgreSQL's default max_connections of 100 (97 after
+    the 3 reserved). DB_POOL_SIZE overrides it.
     """
     url: str = settings["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
