@@ -19,7 +19,7 @@ log = logging.getLogger("avatar_data_generator.worker")
 #: Batches that run quicker than this on average (the local provider) are claimed a completer
 #: group's worth ahead (CLAIM_AHEAD more than the threads), and refilled with one claim once that
 #: queue has drained: one claim and one finishing statement then serve up to 32 batches each
-#: (2 workers on 4,000 one-persona tasks: 2,900-3,160 tasks/s against 1,830-1,990 with a thread's
+#: (2 workers on 4,000 one-persona tasks: 2,840-3,220 tasks/s against 1,830-1,990 with a thread's
 #: worth ahead), and a queued batch waits for milliseconds only. Slower batches (a model's call
 #: takes seconds) are claimed for free threads only, so none waits under this process's lease
 #: while another process could start it.
