@@ -48,7 +48,7 @@ def test_batches_waiting_while_a_group_is_stored_go_together(
     batches = claim(app, "me", limit=6)
     assert len(batches) == 6
     with app.app_context():
-        completer = BatchCompleter(db.engine, "me")
+        completer = BatchCompleter(db.engine, "me", threads=1)
     futures: list[Future[Any]] = []
     try:
         with task_locked(app, first):
@@ -69,7 +69,7 @@ def test_a_bad_batch_fails_alone_and_its_group_is_stored(make_app: AppFactory, p
     task_ids = [submit(app, 2, batch_size=2) for _ in range(4)]
     batches = {b.task_id: b for b in claim(app, "me", limit=4)}
     with app.app_context():
-        completer = BatchCompleter(db.engine, "me")
+        completer = BatchCompleter(db.engine, "me", threads=1)
     try:
         with task_locked(app, task_ids[0]):
             held_up = completer.submit(result(batches[task_ids[0]]))
@@ -99,10 +99,29 @@ def test_after_close_a_batch_is_stored_on_the_calling_thread(
     task_id = submit(app, 2, batch_size=2)
     [batch] = claim(app, "me")
     with app.app_context():
-        completer = BatchCompleter(db.engine, "me")
+        completer = BatchCompleter(db.engine, "me", threads=1)
     completer.close()
     future = completer.submit(result(batch))
     assert future.done()  # stored before submit returned
     done = future.result()
     assert done is not None and done.task_status == "completed"
     assert task_row(app, task_id).generated == 2
+
+
+def test_closing_several_threads_stores_everything_handed_over(
+    make_app: AppFactory, pg_url: str
+) -> None:
+    """Three threads on one queue, 30 batches of 10 tasks handed over at once, then closed:
+    every batch is stored once, every thread has stopped."""
+    app = make_app(pg_url, DB_POOL_SIZE=4)
+    task_ids = [submit(app, 6, batch_size=2) for _ in range(10)]
+    batches = claim(app, "me", limit=30)
+    assert len(batches) == 30
+    with app.app_context():
+        completer = BatchCompleter(db.engine, "me", threads=3)
+    futures = [completer.submit(result(b)) for b in batches]
+    completer.close(timeout=20)
+    assert all(f.done() and f.result() is not None for f in futures)
+    assert completer.batches == 30
+    assert not any(thread.is_alive() for thread in completer._threads)
+    assert {task_row(app, t).status for t in task_ids} == {"completed"}
