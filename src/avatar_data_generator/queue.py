@@ -409,12 +409,13 @@ def _fence(
     return result.rowcount == 1
 
 
+# One batch's personas on their own (the finish inserts them inline, for a whole group).
 _INSERT_PERSONAS = """
 INSERT INTO generation_results (id, task_id, batch_index, position, first_name, last_name,
                                 date_of_birth, username, email, dedupe_key, data, created_at)
-SELECT r.id, {task_id}, :batch_index, r.position, r.first_name, r.last_name, r.date_of_birth,
+SELECT r.id, :task_id, :batch_index, r.position, r.first_name, r.last_name, r.date_of_birth,
        r.username, r.email, r.dedupe_key, r.data, now()
-  FROM {source} json_to_recordset(CAST(:rows AS json)) AS r(
+  FROM json_to_recordset(CAST(:rows AS json)) AS r(
        id text, position int, first_name text, last_name text, date_of_birth date,
        username text, email text, dedupe_key text, data json)
 ON CONFLICT DO NOTHING
@@ -533,7 +534,7 @@ def store_personas(
         return 0
     if is_postgres(conn):
         result = conn.execute(
-            sql(_INSERT_PERSONAS.format(task_id=":task_id", source="")),
+            sql(_INSERT_PERSONAS),
             {"task_id": task_id, "batch_index": batch_index, "rows": _batch_json(personas)},
         )
         return len(result.all())
