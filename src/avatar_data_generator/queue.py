@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import TextClause, bindparam, insert, text
@@ -409,18 +409,24 @@ def _fence(
     return result.rowcount == 1
 
 
-# One batch's personas on their own (the finish inserts them inline, for a whole group).
-_INSERT_PERSONAS = """
+def _insert_personas(task_id: str, batch_index: str, joins: str = "", returning: str = "id") -> str:
+    """INSERT ... SELECT of the personas in the `:rows` JSON parameter (`joins` may narrow them).
+
+    Duplicates are refused by the unique keys and a replay by the primary key: neither writes.
+    """
+    return f"""
 INSERT INTO generation_results (id, task_id, batch_index, position, first_name, last_name,
                                 date_of_birth, username, email, dedupe_key, data, created_at)
-SELECT r.id, :task_id, :batch_index, r.position, r.first_name, r.last_name, r.date_of_birth,
+SELECT r.id, {task_id}, {batch_index}, r.position, r.first_name, r.last_name, r.date_of_birth,
        r.username, r.email, r.dedupe_key, r.data, now()
   FROM json_to_recordset(CAST(:rows AS json)) AS r(
-       id text, position int, first_name text, last_name text, date_of_birth date,
-       username text, email text, dedupe_key text, data json)
+       batch_id bigint, id text, position int, first_name text, last_name text,
+       date_of_birth date, username text, email text, dedupe_key text, data json)
+  {joins}
 ON CONFLICT DO NOTHING
-RETURNING id
+RETURNING {returning}
 """
+
 
 # merge_quality in SQL, for the one-statement finish: numbers add, objects add key by key,
 # anything else is replaced. tests/test_queue.py holds the two equal on random reports.
@@ -476,20 +482,15 @@ task AS (
      ORDER BY t.task_id
        FOR NO KEY UPDATE OF t
 ),
-inserted AS (
-    INSERT INTO generation_results (id, task_id, batch_index, position, first_name, last_name,
-                                    date_of_birth, username, email, dedupe_key, data, created_at)
-    SELECT r.id, task.task_id, i.batch_index, r.position, r.first_name, r.last_name,
-           r.date_of_birth, r.username, r.email, r.dedupe_key, r.data, now()
-      FROM json_to_recordset(CAST(:rows AS json)) AS r(
-           batch_id bigint, id text, position int, first_name text, last_name text,
-           date_of_birth date, username text, email text, dedupe_key text, data json)
-      JOIN input i ON i.id = r.batch_id
-      JOIN fenced f ON f.id = r.batch_id
-      JOIN task ON task.task_id = f.task_id
-    ON CONFLICT DO NOTHING
-    RETURNING task_id
-),
+inserted AS ({
+    _insert_personas(
+        "task.task_id",
+        "i.batch_index",
+        joins="JOIN input i ON i.id = r.batch_id JOIN fenced f ON f.id = r.batch_id"
+        " JOIN task ON task.task_id = f.task_id",
+        returning="task_id",
+    )
+}),
 added AS (
     SELECT f.id, f.task_id, COALESCE(c.n, 0)::int AS n, i.size, i.calls, i.tokens,
            CASE WHEN i.generated > COALESCE(c.n, 0) THEN jsonb_set(
@@ -534,19 +535,18 @@ def store_personas(
         return 0
     if is_postgres(conn):
         result = conn.execute(
-            sql(_INSERT_PERSONAS),
-            {"task_id": task_id, "batch_index": batch_index, "rows": _batch_json(personas)},
+            sql(_insert_personas(":task_id", ":batch_index")),
+            {
+                "task_id": task_id,
+                "batch_index": batch_index,
+                "rows": _json([p | {"position": i} for i, p in enumerate(personas)]),
+            },
         )
         return len(result.all())
     where = {"task_id": task_id, "batch_index": batch_index, "created_at": datetime.now(UTC)}
     rows = [p | where | {"position": position} for position, p in enumerate(personas)]
     stmt = sqlite.insert(GenerationResult).on_conflict_do_nothing()
     return len(conn.execute(stmt.returning(GenerationResult.id), rows).all())
-
-
-def _batch_json(personas: list[dict[str, Any]]) -> str:
-    """A batch, numbered, as one JSON parameter (dates as ISO strings)."""
-    return _json([p | {"position": i} for i, p in enumerate(personas)])
 
 
 def _json(value: Any) -> str:
@@ -573,6 +573,16 @@ class BatchResult:
     quality: dict[str, Any] = field(default_factory=dict)
     #: Top-up calls the task may still make if this batch comes back short.
     topup_budget: int = 0
+
+
+class _Stored(NamedTuple):
+    """What the finishing statement did to one batch's task."""
+
+    was: str  # the task's status before
+    inserted: int
+    status: str  # and after
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 def finish_batch(
@@ -619,7 +629,9 @@ def finish_batches(
         ).all()
         by_id = {row.id: row for row in rows}
         stored = [
-            (str(row.was), int(row.inserted), str(row.status), row.started_at, row.finished_at)
+            _Stored(
+                str(row.was), int(row.inserted), str(row.status), row.started_at, row.finished_at
+            )
             if (row := by_id.get(r.batch.id)) is not None
             else None
             for r in results
@@ -627,7 +639,7 @@ def finish_batches(
     else:
         stored = [_finish_sqlite(conn, r, owner) for r in results]
     return [
-        None if outcome is None else _after_finish(conn, r, *outcome)
+        None if outcome is None else _after_finish(conn, r, outcome)
         for r, outcome in zip(results, stored, strict=True)
     ]
 
@@ -646,17 +658,9 @@ def _batch_figures(result: BatchResult) -> dict[str, Any]:
     }
 
 
-def _after_finish(
-    conn: Connection,
-    result: BatchResult,
-    was: str,
-    inserted: int,
-    status: str,
-    started_at: datetime | None,
-    finished_at: datetime | None,
-) -> FinishedBatch:
+def _after_finish(conn: Connection, result: BatchResult, stored: _Stored) -> FinishedBatch:
     """The rare steps after the statement: record duplicates, queue a top-up or fail the task."""
-    batch = result.batch
+    batch, inserted, was = result.batch, stored.inserted, stored.was
     if inserted != len(result.personas):
         conn.execute(
             sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
@@ -684,15 +688,14 @@ def _after_finish(
             {"task_id": batch.task_id},
         )
         notify_new_work(conn, batch.task_id)
-    if status != TaskStatus.COMPLETED.value or was == TaskStatus.COMPLETED.value:
-        return FinishedBatch(inserted, status, topup_index)
-    seconds = (finished_at - started_at).total_seconds() if started_at and finished_at else None
+    if stored.status != TaskStatus.COMPLETED.value or was == TaskStatus.COMPLETED.value:
+        return FinishedBatch(inserted, stored.status, topup_index)
+    started, finished = stored.started_at, stored.finished_at
+    seconds = (finished - started).total_seconds() if started and finished else None
     return FinishedBatch(inserted, TaskStatus.COMPLETED.value, topup_index, seconds)
 
 
-def _finish_sqlite(
-    conn: Connection, result: BatchResult, owner: str
-) -> tuple[str, int, str, datetime | None, datetime | None] | None:
+def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> _Stored | None:
     """The same steps one statement at a time (the transaction holds SQLite's write lock)."""
     batch, personas = result.batch, result.personas
     now, _, params = _clock(conn)
@@ -732,7 +735,7 @@ def _finish_sqlite(
         }
         | params,
     ).one()
-    return task["status"], inserted, str(row.status), row.started_at, row.finished_at
+    return _Stored(task["status"], inserted, str(row.status), row.started_at, row.finished_at)
 
 
 def retry_batch_later(

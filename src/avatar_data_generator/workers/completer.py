@@ -49,7 +49,7 @@ class BatchCompleter:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._closed = False
-        #: Statements run and batches stored, for tests and the benchmark's report.
+        #: Groups and batches stored (counted under the lock: several threads store).
         self.groups = 0
         self.batches = 0
 
@@ -139,7 +139,8 @@ class BatchCompleter:
             for item in group:
                 self._store([item])
             return
-        self.groups += 1
-        self.batches += len(group)
+        with self._lock:
+            self.groups += 1
+            self.batches += len(group)
         for (_, future), outcome in zip(group, outcomes, strict=True):
             future.set_result(outcome)

@@ -9,6 +9,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 from typing import Any
@@ -81,8 +82,10 @@ class Worker:
         self._lock = threading.Lock()
         self._providers: dict[str, Provider] = {}
         self._heartbeat: threading.Thread | None = None
-        self.on_reclaimed: list[Any] = []  # called when claimable work may have appeared
-        self.on_batch_done: list[Any] = []  # called when a batch leaves `in_flight`
+        #: Called when claimable work may have appeared.
+        self.on_reclaimed: list[Callable[[], None]] = []
+        #: Called when a batch leaves `in_flight` (stored or ended).
+        self.on_batch_done: list[Callable[[], None]] = []
 
     # --- leases ----------------------------------------------------------------------------
 
@@ -296,14 +299,17 @@ class Worker:
                 topup_budget=budget,
             )
         )
-        future.add_done_callback(functools.partial(self._stored, batch, elapsed))
+        future.add_done_callback(functools.partial(self._stored, batch, elapsed, extra))
         return True
 
     def _stored(
-        self, batch: ClaimedBatch, elapsed: float, future: Future[FinishedBatch | None]
+        self,
+        batch: ClaimedBatch,
+        elapsed: float,
+        extra: dict[str, Any],
+        future: Future[FinishedBatch | None],
     ) -> None:
         """The completer stored the batch (or failed to): log, signal, end the lease."""
-        extra = {"task_id": batch.task_id, "batch": batch.batch_index, "owner": self.owner}
         try:
             try:
                 finished = future.result()
