@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.db import begin_write, db, utcnow
 from avatar_data_generator.models import ApiToken, User
 
 TOKEN_PREFIX = "adg_"
@@ -30,6 +31,7 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
         raise AccountError("username must be 1 to 80 characters")
     if len(password) < 8:
         raise AccountError("password must be at least 8 characters")
+    begin_write()
     if db.session.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} already exists")
     user = User(
@@ -42,6 +44,7 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
 
 def set_password(username: str, password: str) -> None:
     """Replace a user's password."""
+    begin_write()
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise AccountError(f"no user {username!r}")
@@ -61,6 +64,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 def create_token(username: str, name: str = "cli") -> str:
     """Issue a new API token for a user; the plain token is returned once and never stored."""
+    begin_write()
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise AccountError(f"no user {username!r}")
@@ -70,8 +74,12 @@ def create_token(username: str, name: str = "cli") -> str:
     return token
 
 
+#: `last_used_at` is written at most this often per token: a bearer call is a read, not a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def user_for_token(token: str) -> User | None:
-    """The owner of a valid, unrevoked token."""
+    """The owner of a valid, unrevoked token (its last use recorded at most once a minute)."""
     row = db.session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
@@ -79,13 +87,26 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None:
         return None
-    row.last_used_at = utcnow()
-    db.session.commit()
-    return db.session.get(User, row.user_id)
+    user = db.session.get(User, row.user_id)
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        # Its own short write, guarded so concurrent calls write once, not once each.
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == row.id,
+                    (ApiToken.last_used_at.is_(None))
+                    | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION),
+                )
+                .values(last_used_at=now)
+            )
+    return user
 
 
 def revoke_tokens(username: str) -> int:
     """Revoke every token a user holds; returns how many."""
+    begin_write()
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise AccountError(f"no user {username!r}")
@@ -99,9 +120,16 @@ def revoke_tokens(username: str) -> int:
 
 
 def ensure_first_admin() -> tuple[str, str] | None:
-    """On first run create `admin` with a random password; returns (username, password) once."""
-    if db.session.scalar(select(User).limit(1)) is not None:
-        return None
-    password = secrets.token_urlsafe(12)
-    create_user("admin", password, is_admin=True)
-    return "admin", password
+    """On first run create `admin` with a random password; returns (username, password) once.
+
+    The read ends its transaction either way: the caller (`serve`) keeps its app context, and
+    with it this session, for the life of the server.
+    """
+    try:
+        if db.session.scalar(select(User.id).limit(1)) is not None:
+            return None
+        password = secrets.token_urlsafe(12)
+        create_user("admin", password, is_admin=True)
+        return "admin", password
+    finally:
+        db.session.remove()

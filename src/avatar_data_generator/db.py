@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -101,12 +102,29 @@ def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Statements that write: SQLite begins their transaction IMMEDIATE (it takes the write lock).
+_WRITE = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b"
+    r"|^\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+#: Execution option: this connection's transaction will write, so begin it IMMEDIATE at once.
+SQLITE_WRITE = "sqlite_write"
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent writers queue instead of failing."""
+    """WAL, a busy timeout, and transactions that take the write lock only when they write.
+
+    SQLite has one writer at a time. A transaction is begun lazily, by its first statement:
+    `BEGIN IMMEDIATE` when that statement writes (or the connection carries `SQLITE_WRITE`, for
+    transactions that read before they write: a deferred one could not take the lock later
+    without failing), plain `BEGIN` otherwise, so a read never holds the write lock, however
+    long its transaction stays open.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN itself
+        dbapi_conn.isolation_level = None  # no implicit BEGIN from the driver: ours below
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
@@ -114,9 +132,33 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_lazily(
+        conn: Connection, cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if not conn.in_transaction() or cursor.connection.in_transaction:
+            return  # autocommit, or SQLite's transaction is already open
+        write = conn.get_execution_options().get(SQLITE_WRITE) or _WRITE.match(statement)
+        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine whose transactions begin with SQLite's write lock (read-then-write work)."""
+    return engine.execution_options(**{SQLITE_WRITE: True})
+
+
+def begin_write() -> None:
+    """Make the session's next statements one write transaction (IMMEDIATE on SQLite).
+
+    A read earlier in the request (the login's user lookup) left a deferred transaction open;
+    it is ended first, so the write transaction starts with the lock instead of upgrading to it.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={SQLITE_WRITE: True})
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.db import db
+from avatar_data_generator.db import db, writing
 from avatar_data_generator.workers.dispatcher import Dispatcher
 from avatar_data_generator.workers.listener import WakeupListener
 from avatar_data_generator.workers.runner import Worker
@@ -44,7 +44,7 @@ class WorkerRuntime:
         self.dispatcher.wake()
         with self.app.app_context():
             try:
-                with db.engine.begin() as conn:
+                with writing(db.engine).begin() as conn:
                     # Every process ticks; the dashboard wants one sample per interval.
                     queue.record_queue_sample(conn, self.scheduler_interval * 0.9)
             except Exception:

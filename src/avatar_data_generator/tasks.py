@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from avatar_data_generator import queue
 from avatar_data_generator.config import PROVIDERS
-from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.db import begin_write, db, utcnow
 from avatar_data_generator.generation.bio_settings import (
     BioSettingsError,
     default_bio_settings,
@@ -65,6 +65,7 @@ def save_bio_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
         settings = validate_bio_settings(dict(raw))
     except BioSettingsError as exc:
         raise TaskInputError(f"bio_settings.{exc.field}", str(exc)) from None
+    begin_write()
     row = db.session.scalar(select(BioSettings).where(BioSettings.scope == "default"))
     if row is None:
         row = BioSettings(scope="default", settings=settings)
@@ -115,6 +116,7 @@ def create_task(
     if not locale or len(locale) > 20:
         raise TaskInputError("locale", "locale must be a short language tag such as en or de")
     seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
+    begin_write()
     try:
         settings = (
             validate_bio_settings(dict(bio_settings))

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.db import db, is_postgres
+from avatar_data_generator.db import db, is_postgres, writing
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
 from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
 from avatar_data_generator.generation.registry import get_provider
@@ -69,7 +69,8 @@ class Worker:
         self.lease_seconds = float(cfg["LEASE_SECONDS"])
         self.max_attempts = int(cfg["MAX_BATCH_ATTEMPTS"])
         with app.app_context():
-            self.engine = db.engine
+            # Every transaction of the worker writes (SQLite: begun with the write lock).
+            self.engine = writing(db.engine)
         self.slots = ProviderSlots(self.engine, int(cfg["FLOWISE_MAX_CONCURRENCY"]))
         self.completer = BatchCompleter(self.engine, self.owner)
         #: Set at shutdown: claim nothing more (running batches may still finish).
