@@ -282,11 +282,25 @@ def test_cancel_stops_handing_out_batches(make_app: AppFactory, any_url: str) ->
         with pytest.raises(tasks.TaskStateError):
             tasks.cancel_task(task_id)
     assert claim(app, "a", limit=5) == []
-    # The batch that was already running may still store its personas; the task stays cancelled.
+    # The batch that was already running comes back into an ended task: nothing is stored, and
+    # the batch is cancelled, for a retry to requeue.
     done = finish(app, running, "a", [persona(i) for i in range(10)])
-    assert done is not None and done.task_status == "cancelled"
+    assert done is not None and (done.task_status, done.inserted) == ("cancelled", 0)
     row = task_row(app, task_id)
-    assert (row.status, row.generated) == ("cancelled", 10)
+    assert (row.status, row.generated, row.batches_done) == ("cancelled", 0, 0)
+    with app.app_context(), db.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT status FROM generation_batches WHERE id = :id"), {"id": running.id}
+            ).scalar_one()
+            == "cancelled"
+        )
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM generation_results WHERE task_id = :t"), {"t": task_id}
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_retry_generates_only_what_is_missing(make_app: AppFactory, any_url: str) -> None:
@@ -524,15 +538,35 @@ def test_queue_samples_are_taken_once_per_interval(make_app: AppFactory, any_url
     assert depth == 1
 
 
-def test_retry_of_a_cancelled_task_with_nothing_missing_completes_it(
-    make_app: AppFactory, any_url: str
-) -> None:
+def test_a_batch_back_after_cancel_is_requeued_by_retry(make_app: AppFactory, any_url: str) -> None:
     app = make_app(any_url)
     task_id = submit(app, 10)
     [running] = claim(app, "a")
     with app.app_context():
         tasks.cancel_task(task_id)
-    finish(app, running, "a", [persona(i) for i in range(10)])  # finished after the cancel
+    finish(app, running, "a", [persona(i) for i in range(10)])  # back after the cancel
+    with app.app_context():
+        retried = tasks.retry_task(task_id)
+    assert (retried.status, retried.generated, retried.batches_total) == ("pending", 0, 1)
+    [again] = claim(app, "b")
+    assert (again.id, again.attempts) == (running.id, 1)
+    done = finish(app, again, "b", [persona(i) for i in range(10)])
+    assert done is not None and done.task_status == "completed"
+    assert task_row(app, task_id).generated == 10
+
+
+def test_retry_of_a_failed_task_whose_personas_are_all_stored_completes_it(
+    make_app: AppFactory, any_url: str
+) -> None:
+    app = make_app(any_url)
+    task_id = submit(app, 10)
+    [running] = claim(app, "a")
+    finish(app, running, "a", [persona(i) for i in range(10)])
+    with app.app_context(), db.engine.begin() as conn:
+        # As a housekeeping check or an operator might leave it: every persona, yet failed.
+        conn.execute(
+            text("UPDATE generation_tasks SET status = 'failed' WHERE task_id = :t"), {"t": task_id}
+        )
     with app.app_context():
         retried = tasks.retry_task(task_id)
     assert (retried.status, retried.generated) == ("completed", 10)
@@ -564,23 +598,47 @@ def test_a_claim_carries_what_the_batch_needs_from_its_task(
     assert batch.task_started
 
 
-def test_a_batch_finishing_after_cancel_and_retry_completes_the_task(
+def test_a_batch_finishing_after_cancel_and_retry_stores_into_the_running_task(
     make_app: AppFactory, any_url: str
 ) -> None:
-    """Retry requeues what is missing; a batch still running from before may finish it."""
+    """Retry requeues what is missing; a batch still running from before stores once retried."""
     app = make_app(any_url)
     task_id = submit(app, 20)
     first, second = claim(app, "a", limit=2)
     with app.app_context():
         tasks.cancel_task(task_id)
-    finish(app, first, "a", [persona(i) for i in range(10)])
+    assert finish(app, first, "a", [persona(i) for i in range(10)]).inserted == 0
     with app.app_context():
         assert tasks.retry_task(task_id).status == "pending"  # `second` still runs
     done = finish(app, second, "a", [persona(i) for i in range(10, 20)])
+    assert done is not None and (done.task_status, done.inserted) == ("pending", 10)
+    [again] = claim(app, "b")
+    assert again.id == first.id
+    done = finish(app, again, "b", [persona(i) for i in range(10)])
     assert done is not None and done.task_status == "completed"
     row = task_row(app, task_id)
-    assert (row.status, row.generated) == ("completed", 20)
+    assert (row.status, row.generated, row.batches_done) == ("completed", 20, 2)
     assert row.started_at is not None and row.finished_at is not None
+
+
+def test_finishing_never_stores_past_requested(make_app: AppFactory, any_url: str) -> None:
+    """A batch that would overfill its task (a bookkeeping slip) stores only what is missing."""
+    app = make_app(any_url)
+    task_id = submit(app, 15)  # batches of 10 and 5
+    big, small = claim(app, "a", limit=2)
+    assert finish(app, big, "a", [persona(i) for i in range(10)]).inserted == 10
+    with app.app_context(), db.engine.begin() as conn:  # as if a race had over-planned it
+        conn.execute(
+            text("UPDATE generation_batches SET size = 10 WHERE id = :id"), {"id": small.id}
+        )
+    oversized = ClaimedBatch(**{**small.__dict__, "size": 10})
+    done = finish(app, oversized, "a", [persona(i) for i in range(10, 20)])
+    assert done is not None and (done.inserted, done.task_status, done.topup_batch) == (
+        5,
+        "completed",
+        None,
+    )
+    assert task_row(app, task_id).generated == 15
 
 
 counters = st.integers(0, 10_000)

@@ -1,10 +1,13 @@
-"""Housekeeping: prune finished tasks older than RETENTION_DAYS (0 = off), a little at a time.
+"""Housekeeping: end stranded tasks, and prune finished ones older than RETENTION_DAYS.
 
-Triggered from the scheduler tick (`events.scheduler_ticked`), at most once every
-HOUSEKEEPING_INTERVAL seconds per process, and run by one process at a time across every host
-(`pg_try_advisory_lock`: a process that does not get the lock skips, it never waits). Each
-batch of tasks is deleted in its own short transaction (batches and results cascade), so no
-long lock is held and the claim statement is never blocked for more than a moment.
+Every scheduler tick looks for active tasks left without an open batch (none should be: the
+check is a net under the queue's own bookkeeping) and completes or fails them, saying so in the
+log. Pruning (RETENTION_DAYS, 0 = off) goes a little at a time: it is triggered from the tick
+at most once every HOUSEKEEPING_INTERVAL seconds per process, and run by one process at a time
+across every host (`pg_try_advisory_lock`: a process that does not get the lock skips, it never
+waits). Each batch of tasks is deleted in its own short transaction (batches and results
+cascade), so no long lock is held and the claim statement is never blocked for more than a
+moment.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from avatar_data_generator import events
-from avatar_data_generator.db import advisory_key, db, is_postgres
+from avatar_data_generator import events, queue
+from avatar_data_generator.db import advisory_key, db, is_postgres, writing
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.queue import _sqlite_ts
 
@@ -133,6 +136,28 @@ class Housekeeper:
         self.last_result: PruneResult | None = None
         self._lock = threading.Lock()
 
+    def settle_stranded(self) -> list[queue.Settled]:
+        """End active tasks left without an open batch; each is logged (errors too, not raised)."""
+        grace = max(60.0, 2 * float(self.app.config.get("LEASE_SECONDS", 60)))
+        try:
+            with self.app.app_context():
+                engine = writing(db.engine)
+            with engine.begin() as conn:
+                settled = queue.settle_stranded_tasks(conn, grace)
+        except Exception as exc:
+            log.error("[ERROR] Housekeeping could not look for stranded tasks: %s", exc)
+            return []
+        for task in settled:
+            log.warning(
+                "Housekeeping: task %s had no batch left at %d of %d personas; set to %s",
+                task.task_id,
+                task.generated,
+                task.requested,
+                task.status,
+                extra={"task_id": task.task_id},
+            )
+        return settled
+
     def due(self) -> bool:
         """Whether enough time passed since this process last pruned."""
         return self.last_run is None or time.monotonic() - self.last_run >= self.interval
@@ -166,6 +191,7 @@ def _on_tick(sender: Any, **_kw: Any) -> None:
         return
     keeper = app.extensions.get(EXTENSION)
     if keeper is not None:
+        keeper.settle_stranded()
         keeper.maybe_run()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
-from avatar_data_generator.models import GenerationResult, QueueSample, TaskStatus
+from avatar_data_generator.models import BatchStatus, GenerationResult, QueueSample, TaskStatus
 
 NOTIFY_CHANNEL = "avatar_data_generator_work"
 ACTIVE = "('pending', 'generating-data')"
@@ -448,67 +448,77 @@ SELECT COALESCE(jsonb_object_agg(key, CASE
 )"""
 
 # The whole fenced finish of several batches in one statement (one round trip and one commit for
-# all of them, as River's batch completer does): mark each batch done if this process still holds
-# its lease, lock the batches' tasks (NO KEY UPDATE, in task_id order so that two finishing
-# processes never wait on each other in a cycle, and before any insert, so finishes of one task
-# queue up instead of deadlocking with the foreign key's KEY SHARE locks), insert the personas,
-# and advance each task, completing it when this was its last batch and it came back whole.
-# Nothing happens to a batch whose fence did not match: every later step joins `fenced`.
-# The batches must belong to distinct tasks (one `updated` row per task).
-_LAST_BATCH = (
-    "t.status IN ('pending', 'generating-data') AND t.batches_done + 1 >= t.batches_total"
-    " AND ab.n >= ab.size"
-)
+# all of them, as River's batch completer does). First lock the batches' tasks (NO KEY UPDATE, in
+# task_id order so that two finishing processes never wait on each other in a cycle): a cancel or
+# a retry of one of them either committed before (and this statement sees what it did) or waits
+# until this one has committed. Then fence each batch (this process still holds its lease) and
+# settle it by what its task is now: an active task takes the batch `done` and its personas (never
+# more than the task still needs), an ended one (cancelled, failed, completed) takes nothing and
+# the batch is `cancelled`, for a retry to requeue. Then advance each task; it completes when it
+# holds every persona it asked for. Nothing happens to a batch whose fence did not match: every
+# later step joins `fenced`. The batches must belong to distinct tasks (one `updated` row each).
+_ACTIVE_TASK = "task.status IN ('pending', 'generating-data')"
+_LAST_BATCH = "task.status IN ('pending', 'generating-data') AND t.generated + ab.n >= t.requested"
 _MERGED_QUALITY = MERGE_QUALITY_POSTGRES.format(
     current="CAST(t.quality AS jsonb)", addition="ab.quality"
 )
 _FINISH_POSTGRES = f"""
 WITH input AS MATERIALIZED (
     SELECT * FROM json_to_recordset(CAST(:batches AS json)) AS i(
-           id bigint, batch_index int, size int, generated int, duration float8,
+           id bigint, task_id text, batch_index int, size int, generated int, duration float8,
            calls int, tokens int, quality jsonb)
+),
+task AS MATERIALIZED (
+    SELECT t.task_id, t.status, t.requested, t.generated FROM generation_tasks t
+     WHERE t.task_id IN (SELECT task_id FROM input)
+     ORDER BY t.task_id
+       FOR NO KEY UPDATE OF t
 ),
 fenced AS (
     UPDATE generation_batches b
-       SET status = 'done', finished_at = now(), duration_seconds = i.duration,
-           generated = i.generated, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
-      FROM input i
+       SET status = CASE WHEN {_ACTIVE_TASK} THEN 'done' ELSE 'cancelled' END,
+           finished_at = now(), duration_seconds = i.duration,
+           generated = CASE WHEN {_ACTIVE_TASK} THEN i.generated ELSE 0 END,
+           last_error = CASE WHEN {_ACTIVE_TASK} THEN NULL
+                             ELSE 'its task had ended when the batch came back' END,
+           lease_owner = NULL, lease_expires_at = NULL
+      FROM input i JOIN task ON task.task_id = i.task_id
      WHERE b.id = i.id AND b.lease_owner = :owner AND b.status = 'running'
- RETURNING b.id, b.task_id
-),
-task AS (
-    SELECT t.task_id, t.status FROM generation_tasks t
-     WHERE t.task_id IN (SELECT task_id FROM fenced)
-     ORDER BY t.task_id
-       FOR NO KEY UPDATE OF t
+ RETURNING b.id, b.task_id, b.status
 ),
 inserted AS ({
     _insert_personas(
         "task.task_id",
         "i.batch_index",
-        joins="JOIN input i ON i.id = r.batch_id JOIN fenced f ON f.id = r.batch_id"
-        " JOIN task ON task.task_id = f.task_id",
+        joins="JOIN input i ON i.id = r.batch_id"
+        " JOIN fenced f ON f.id = r.batch_id AND f.status = 'done'"
+        " JOIN task ON task.task_id = f.task_id"
+        " WHERE r.position < task.requested - task.generated",
         returning="task_id",
     )
 }),
 added AS (
-    SELECT f.id, f.task_id, COALESCE(c.n, 0)::int AS n, i.size, i.calls, i.tokens,
-           CASE WHEN i.generated > COALESCE(c.n, 0) THEN jsonb_set(
+    SELECT f.id, f.task_id, f.status = 'done' AS stored, COALESCE(c.n, 0)::int AS n,
+           GREATEST(0, LEAST(i.size, task.requested - task.generated)) AS wanted,
+           i.calls, i.tokens,
+           CASE WHEN i.generated > COALESCE(c.n, 0) AND f.status = 'done' THEN jsonb_set(
                   i.quality, '{{duplicates_dropped}}', to_jsonb(
                     COALESCE((i.quality ->> 'duplicates_dropped')::numeric, 0)
                     + i.generated - COALESCE(c.n, 0)))
                 ELSE i.quality END AS quality
       FROM fenced f
       JOIN input i ON i.id = f.id
+      JOIN task ON task.task_id = f.task_id
       LEFT JOIN (SELECT task_id, count(*) AS n FROM inserted GROUP BY task_id) c
         ON c.task_id = f.task_id
 ),
 updated AS (
     UPDATE generation_tasks t
-       SET generated = t.generated + ab.n, batches_done = t.batches_done + 1,
+       SET generated = t.generated + ab.n,
+           batches_done = t.batches_done + CASE WHEN ab.stored THEN 1 ELSE 0 END,
            provider_calls = t.provider_calls + ab.calls,
            tokens_used = COALESCE(t.tokens_used + ab.tokens, ab.tokens, t.tokens_used),
-           quality = CAST({_MERGED_QUALITY} AS json),
+           quality = CASE WHEN ab.stored THEN CAST({_MERGED_QUALITY} AS json) ELSE t.quality END,
            updated_at = now(), started_at = COALESCE(t.started_at, now()),
            status = CASE WHEN {_LAST_BATCH} THEN 'completed' ELSE t.status END,
            finished_at = CASE WHEN {_LAST_BATCH} THEN now() ELSE t.finished_at END
@@ -516,7 +526,7 @@ updated AS (
      WHERE t.task_id = task.task_id
  RETURNING t.task_id, t.status, t.started_at, t.finished_at
 )
-SELECT ab.id, task.status AS was, ab.n AS inserted, updated.status,
+SELECT ab.id, task.status AS was, ab.n AS inserted, ab.wanted, updated.status,
        updated.started_at, updated.finished_at
   FROM added ab
   JOIN task ON task.task_id = ab.task_id
@@ -580,6 +590,8 @@ class _Stored(NamedTuple):
 
     was: str  # the task's status before
     inserted: int
+    #: Personas the task could still take from this batch (its size, or less near the end).
+    wanted: int
     status: str  # and after
     started_at: datetime | None
     finished_at: datetime | None
@@ -630,7 +642,12 @@ def finish_batches(
         by_id = {row.id: row for row in rows}
         stored = [
             _Stored(
-                str(row.was), int(row.inserted), str(row.status), row.started_at, row.finished_at
+                str(row.was),
+                int(row.inserted),
+                int(row.wanted),
+                str(row.status),
+                row.started_at,
+                row.finished_at,
             )
             if (row := by_id.get(r.batch.id)) is not None
             else None
@@ -648,6 +665,7 @@ def _batch_figures(result: BatchResult) -> dict[str, Any]:
     batch = result.batch
     return {
         "id": batch.id,
+        "task_id": batch.task_id,
         "batch_index": batch.batch_index,
         "size": batch.size,
         "generated": len(result.personas),
@@ -661,14 +679,17 @@ def _batch_figures(result: BatchResult) -> dict[str, Any]:
 def _after_finish(conn: Connection, result: BatchResult, stored: _Stored) -> FinishedBatch:
     """The rare steps after the statement: record duplicates, queue a top-up or fail the task."""
     batch, inserted, was = result.batch, stored.inserted, stored.was
+    if was not in TaskStatus.active():
+        # Its task had ended (cancelled, failed): nothing was stored, the batch is `cancelled`.
+        return FinishedBatch(0, stored.status, None)
     if inserted != len(result.personas):
         conn.execute(
             sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
             {"n": inserted, "id": batch.id},
         )
-    shortfall = batch.size - inserted
+    shortfall = stored.wanted - inserted
     topup_index = None
-    if shortfall > 0 and was in TaskStatus.active():
+    if shortfall > 0 and stored.status in TaskStatus.active():
         # The statement above left the task open; a top-up batch keeps it so, or it fails.
         if _count_topups(conn, batch.task_id) >= result.topup_budget:
             fail_task(
@@ -688,7 +709,7 @@ def _after_finish(conn: Connection, result: BatchResult, stored: _Stored) -> Fin
             {"task_id": batch.task_id},
         )
         notify_new_work(conn, batch.task_id)
-    if stored.status != TaskStatus.COMPLETED.value or was == TaskStatus.COMPLETED.value:
+    if stored.status != TaskStatus.COMPLETED.value:
         return FinishedBatch(inserted, stored.status, topup_index)
     started, finished = stored.started_at, stored.finished_at
     seconds = (finished - started).total_seconds() if started and finished else None
@@ -699,24 +720,35 @@ def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> _Stored
     """The same steps one statement at a time (the transaction holds SQLite's write lock)."""
     batch, personas = result.batch, result.personas
     now, _, params = _clock(conn)
+    task = _lock_task(conn, batch.task_id)
+    active = task["status"] in TaskStatus.active()
     fenced = _fence(
         conn,
         batch.id,
         owner,
-        "status = 'done', finished_at = :now, duration_seconds = :duration,"
-        " generated = :generated, last_error = NULL",
-        {"duration": result.duration, "generated": len(personas)} | params,
+        "status = :status, finished_at = :now, duration_seconds = :duration,"
+        " generated = :generated, last_error = :error",
+        {
+            "status": BatchStatus.DONE.value if active else BatchStatus.CANCELLED.value,
+            "duration": result.duration,
+            "generated": len(personas) if active else 0,
+            "error": None if active else "its task had ended when the batch came back",
+        }
+        | params,
     )
     if not fenced:
         return None
-    task = _lock_task(conn, batch.task_id)
-    inserted = store_personas(conn, batch.task_id, batch.batch_index, personas)
+    room = max(0, task["requested"] - task["generated"])
+    wanted = min(batch.size, room)
+    inserted = (
+        store_personas(conn, batch.task_id, batch.batch_index, personas[:room]) if active else 0
+    )
     merged = merge_quality(task["quality"], result.quality, duplicates=len(personas) - inserted)
-    last = f"status IN {ACTIVE} AND batches_done + 1 >= batches_total AND :inserted >= :size"
+    last = f"status IN {ACTIVE} AND generated + :inserted >= requested"
     row = conn.execute(
         sql(
             "UPDATE generation_tasks SET generated = generated + :inserted,"
-            " batches_done = batches_done + 1, provider_calls = provider_calls + :calls,"
+            " batches_done = batches_done + :done, provider_calls = provider_calls + :calls,"
             " tokens_used = COALESCE(tokens_used + :tokens, :tokens, tokens_used),"
             f" quality = :quality, updated_at = {now}, started_at = COALESCE(started_at, {now}),"
             f" status = CASE WHEN {last} THEN 'completed' ELSE status END,"
@@ -727,15 +759,17 @@ def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> _Stored
         .columns(started_at=_utc_type(), finished_at=_utc_type()),
         {
             "inserted": inserted,
-            "size": batch.size,
+            "done": int(active),
             "calls": result.calls,
             "tokens": result.tokens,
-            "quality": merged,
+            "quality": merged if active else task["quality"],
             "task_id": batch.task_id,
         }
         | params,
     ).one()
-    return _Stored(task["status"], inserted, str(row.status), row.started_at, row.finished_at)
+    return _Stored(
+        task["status"], inserted, wanted, str(row.status), row.started_at, row.finished_at
+    )
 
 
 def retry_batch_later(
@@ -814,14 +848,19 @@ def complete_task(conn: Connection, task_id: str) -> float | None:
 
 
 def _lock_task(conn: Connection, task_id: str) -> dict[str, Any]:
-    """Read a task's status and quality report (SQLite: the transaction already serialises)."""
+    """Read a task's status, counts and quality report (SQLite: the transaction serialises)."""
     row = conn.execute(
-        sql("SELECT status, quality FROM generation_tasks WHERE task_id = :t").columns(
-            quality=_json_type(conn)
-        ),
+        sql(
+            "SELECT status, requested, generated, quality FROM generation_tasks WHERE task_id = :t"
+        ).columns(quality=_json_type(conn)),
         {"t": task_id},
     ).one()
-    return {"status": row.status, "quality": row.quality or {}}
+    return {
+        "status": row.status,
+        "requested": int(row.requested),
+        "generated": int(row.generated),
+        "quality": row.quality or {},
+    }
 
 
 def _json_type(conn: Connection) -> Any:
@@ -903,62 +942,130 @@ def cancel_task(conn: Connection, task_id: str) -> bool:
 
 
 def retry_task(conn: Connection, task_id: str) -> bool:
-    """Requeue only what a failed or cancelled task is missing; False if it is not one."""
+    """Requeue only what a failed or cancelled task is missing; False if it is not one.
+
+    The first statement both checks the state and locks the task's row, so a batch being
+    stored meanwhile waits for this transaction (finishing locks the task first), and the
+    counts below, taken from the batch rows, are the truth at commit.
+    """
     now, _, params = _clock(conn)
     task = conn.execute(
         sql(
-            "SELECT status, requested, generated, started_at FROM generation_tasks"
-            " WHERE task_id = :t"
+            f"UPDATE generation_tasks SET status = 'pending', error = NULL, finished_at = NULL,"
+            f" updated_at = {now} WHERE task_id = :t AND status IN ('failed', 'cancelled')"
+            " RETURNING requested"
         ),
-        {"t": task_id},
+        {"t": task_id} | params,
     ).first()
-    if task is None or task.status not in (TaskStatus.FAILED.value, TaskStatus.CANCELLED.value):
+    if task is None:
         return False
     conn.execute(
         sql(
-            f"UPDATE generation_batches SET status = 'pending', attempts = 0,"
+            f"UPDATE generation_batches SET status = 'pending', attempts = 0, generated = 0,"
             f" available_at = {now}, last_error = NULL, finished_at = NULL"
             " WHERE task_id = :t AND status IN ('failed', 'cancelled')"
         ),
         {"t": task_id} | params,
     )
-    queued = int(
-        conn.execute(
-            sql(
-                "SELECT COALESCE(sum(size), 0) FROM generation_batches"
-                " WHERE task_id = :t AND status IN ('pending', 'running')"
-            ),
-            {"t": task_id},
-        ).scalar_one()
-    )
-    missing = task.requested - task.generated - queued
+    counts = batch_counts(conn, task_id)
+    missing = task.requested - counts.generated - counts.queued
+    total = counts.total
     if missing > 0:
         insert_batches(conn, task_id, [missing], _next_batch_index(conn, task_id), topup=False)
-    done = int(
-        conn.execute(
-            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t AND status = 'done'"),
-            {"t": task_id},
-        ).scalar_one()
-    )
-    total = int(
-        conn.execute(
-            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t"), {"t": task_id}
-        ).scalar_one()
-    )
+        total += 1
     conn.execute(
         sql(
-            f"UPDATE generation_tasks SET status = 'pending', error = NULL, finished_at = NULL,"
-            f" batches_done = :done, batches_total = :total, updated_at = {now}"
-            " WHERE task_id = :t"
+            "UPDATE generation_tasks SET generated = :generated, batches_done = :done,"
+            " batches_total = :total WHERE task_id = :t"
         ),
-        {"t": task_id, "done": done, "total": total} | params,
+        {"t": task_id, "generated": counts.generated, "done": counts.done, "total": total},
     )
-    if queued <= 0 and missing <= 0:
+    if counts.generated >= task.requested:
         # Its running batches finished after the cancel: nothing is missing, so it is done.
         complete_task(conn, task_id)
         return True
     notify_new_work(conn, task_id)
     return True
+
+
+class BatchCounts(NamedTuple):
+    """A task's batches counted: all, done, personas stored by them, personas still queued."""
+
+    total: int
+    done: int
+    generated: int
+    queued: int
+
+
+def batch_counts(conn: Connection, task_id: str) -> BatchCounts:
+    """Count a task's batches in one statement (the task's own counters follow from these)."""
+    row = conn.execute(
+        sql(
+            "SELECT count(*) AS total,"
+            " COALESCE(sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS done,"
+            " COALESCE(sum(CASE WHEN status = 'done' THEN generated ELSE 0 END), 0) AS generated,"
+            " COALESCE(sum(CASE WHEN status IN ('pending', 'running') THEN size ELSE 0 END), 0)"
+            " AS queued FROM generation_batches WHERE task_id = :t"
+        ),
+        {"t": task_id},
+    ).one()
+    return BatchCounts(int(row.total), int(row.done), int(row.generated), int(row.queued))
+
+
+class Settled(NamedTuple):
+    """A stranded task that a housekeeping check ended."""
+
+    task_id: str
+    status: str
+    generated: int
+    requested: int
+
+
+def settle_stranded_tasks(conn: Connection, grace_seconds: float) -> list[Settled]:
+    """End active tasks that have no open batch left (a slip nothing else would mend).
+
+    One that holds every persona is completed, any other fails with a reason a retry mends.
+    Each candidate is locked and looked at again first, so a batch queued meanwhile counts.
+    """
+    _, earlier, params = _clock(conn, -grace_seconds)
+    open_batch = (
+        "SELECT 1 FROM generation_batches b"
+        " WHERE b.task_id = {task}.task_id AND b.status IN ('pending', 'running')"
+    )
+    candidates = conn.execute(
+        sql(
+            f"SELECT t.task_id FROM generation_tasks t WHERE t.status IN {ACTIVE}"
+            f" AND t.updated_at < {earlier} AND NOT EXISTS ({open_batch.format(task='t')})"
+            " LIMIT 100"
+        ),
+        params,
+    ).all()
+    settled = []
+    for (task_id,) in candidates:
+        task = conn.execute(
+            sql(
+                "UPDATE generation_tasks SET updated_at = updated_at"
+                f" WHERE task_id = :t AND status IN {ACTIVE}"
+                f" AND NOT EXISTS ({open_batch.format(task='generation_tasks')})"
+                " RETURNING requested, generated"
+            ),
+            {"t": task_id},
+        ).first()
+        if task is None:
+            continue
+        if task.generated >= task.requested:
+            complete_task(conn, task_id)
+            status = TaskStatus.COMPLETED.value
+        else:
+            fail_task(
+                conn,
+                task_id,
+                f"stopped at {task.generated} of {task.requested} personas with no batch left"
+                " to make the rest; retry it to generate what is missing",
+            )
+            status = TaskStatus.FAILED.value
+        settled.append(Settled(task_id, status, int(task.generated), int(task.requested)))
+    return settled
 
 
 # --- what is left, and the seed's health figures --------------------------------------------

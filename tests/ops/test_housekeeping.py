@@ -171,3 +171,49 @@ def test_claim_reads_only_its_window_when_statistics_are_stale(
 
     read = rows_read(plan[0]["Plan"])
     assert 4 <= read < 300, read
+
+
+def test_a_task_left_without_open_batches_is_completed_or_failed_and_logged(
+    make_app: AppFactory, any_url: str, caplog: Any
+) -> None:
+    """The net under the bookkeeping: a stranded active task is ended by the tick, with a log."""
+    from avatar_data_generator import tasks
+
+    app = make_app(any_url, LEASE_SECONDS=1)
+    with app.app_context():
+        whole = tasks.create_task(count=3, batch_size=3, provider="local")[0].task_id
+        short = tasks.create_task(count=3, batch_size=3, provider="local")[0].task_id
+        waiting = tasks.create_task(count=3, batch_size=3, provider="local")[0].task_id
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    with app.app_context(), db.engine.begin() as conn:
+        # As a slip would leave them: every batch done, yet still `generating-data`.
+        for task_id, generated in ((whole, 3), (short, 2)):
+            conn.execute(
+                text("UPDATE generation_batches SET status = 'done' WHERE task_id = :t"),
+                {"t": task_id},
+            )
+            conn.execute(
+                text(
+                    "UPDATE generation_tasks SET status = 'generating-data', generated = :g,"
+                    " updated_at = :old WHERE task_id = :t"
+                ),
+                {"t": task_id, "g": generated, "old": old},
+            )
+        conn.execute(
+            text("UPDATE generation_tasks SET updated_at = :old WHERE task_id = :t"),
+            {"t": waiting, "old": old},
+        )
+    keeper = app.extensions[housekeeping.EXTENSION]
+    with caplog.at_level("WARNING", logger="avatar_data_generator"):
+        settled = keeper.settle_stranded()
+    assert sorted((s.task_id, s.status) for s in settled) == sorted(
+        [(whole, "completed"), (short, "failed")]
+    )
+    with app.app_context():
+        assert tasks.get_task(whole).status == "completed"
+        failed = tasks.get_task(short)
+        assert failed.status == "failed" and "stopped at 2 of 3" in (failed.error or "")
+        assert tasks.get_task(waiting).status == "pending"  # its batch is open: left alone
+        assert tasks.retry_task(short).status == "pending"  # a retry mends it
+    assert "had no batch left at 2 of 3 personas; set to failed" in caplog.text
+    assert keeper.settle_stranded() == []
