@@ -36,6 +36,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "FLOWISE_CHATFLOW_ID": (None, str),
     "FLOWISE_API_KEY": (None, str),
     "FLOWISE_TIMEOUT": (300.0, float),
+    "PROVIDER_MAX_ANSWER_BYTES": (8 * 1024 * 1024, int),
     "OPENAI_BASE_URL": (None, str),
     "OPENAI_API_KEY": (None, str),
     "OPENAI_MODEL": (None, str),

@@ -1,4 +1,8 @@
-"""Stream a task's personas as CSV, JSON or JSONL with constant memory."""
+"""Stream a task's personas as CSV, JSON or JSONL with constant memory.
+
+CSV cells that a spreadsheet would run as a formula are neutralised with a leading `'`; JSON
+and JSONL keep every value verbatim.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,22 @@ CSV_COLUMNS = [
 ]
 
 
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that could start a formula gets a leading `'`, which spreadsheets show as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_row(p: dict[str, Any], provenance: dict[str, Any]) -> list[Any]:
+    return [safe_cell(value) for value in _csv_values(p, provenance)]
+
+
+def _csv_values(p: dict[str, Any], provenance: dict[str, Any]) -> list[Any]:
     bios = p.get("bios") or {}
     avatar = p.get("avatar") or {}
     return [

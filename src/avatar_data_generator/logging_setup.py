@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import Flask
 
@@ -71,14 +72,26 @@ class Redactor:
         return text
 
 
+#: Settings holding URLs whose password and query values are secrets too.
+SECRET_URL_SETTINGS = ("DATABASE_URL", "FLOWISE_API_URL", "OPENAI_BASE_URL")
+
+
 def secrets_of(config: Mapping[str, Any]) -> list[str]:
-    """Secret values in the app's settings: keys, the secret key and the database password."""
+    """Secret values in the app's settings: keys, the secret key, and passwords and query
+    values inside the URLs of the database and the providers."""
     values = [config.get(name) for name in SECRET_SETTINGS]
-    url = config.get("DATABASE_URL") or ""
-    match = re.match(r"^[^:]+://[^:/@]*:([^@]+)@", str(url))
-    if match:
-        values.append(match.group(1))
+    for name in SECRET_URL_SETTINGS:
+        url = urlsplit(str(config.get(name) or ""))
+        values.append(unquote(url.password) if url.password else None)
+        values.extend(value for _, value in parse_qsl(url.query))
     return [v for v in values if isinstance(v, str) and v]
+
+
+def redactor_of(config: Mapping[str, Any]) -> Redactor:
+    """A redactor that knows this app's secrets (for text that is stored or shown, not logged)."""
+    redactor = Redactor()
+    redactor.add(secrets_of(config))
+    return redactor
 
 
 class RedactingFilter(logging.Filter):

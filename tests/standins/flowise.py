@@ -3,7 +3,11 @@
 It answers `POST /api/v1/prediction/<chatflow>` like Flowise 3.1 with an output parser does,
 records every request, counts calls in flight (to check the global cap) and can be told to
 be slow or to play a fault once. Faults: 429, 502, 503, 504-html, 500-timeout, unauthorized,
-404, 400, fenced, prose, bare-list, short, duplicates, long-bios, truncated, empty, hang.
+404, 400, fenced, prose, bare-list, short, duplicates, long-bios, truncated, empty, hang, and the
+hostile ones: trickle (the body one byte every 0.5 s), trickle-headers, huge (a 20 MB answer),
+huge-chunked (the same without Content-Length), nul, bidi, controls, bad-utf8 (one byte that is
+not UTF-8 in one persona), deep (nesting 100,000 levels), deep-item, huge-interests, formula,
+echo-key (an error that repeats the Authorization header).
 Run it in-process (`FlowiseStandIn().start()`) or as a
 process (`python -m tests.standins.flowise --port P --delay S`).
 """
@@ -100,6 +104,19 @@ class FlowiseStandIn:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 standin._handle(self, body)
 
+            def _raw(self, data: bytes, pause: float = 0.0) -> None:
+                """Write bytes, one at a time with a pause when asked (a trickling server)."""
+                try:
+                    if not pause:
+                        self.wfile.write(data)
+                        return
+                    for i in range(len(data)):
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(pause)
+                except OSError:
+                    self.close_connection = True  # the client hung up: stop trickling
+
             def _send(
                 self,
                 status: int,
@@ -157,6 +174,41 @@ class FlowiseStandIn:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def _hostile(self, handler: Any, fault: str, personas: list[dict[str, Any]]) -> bool:
+        """Play a hostile fault; False if `fault` is not one."""
+        head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        if fault == "trickle":
+            body = json.dumps({"json": {"personas": personas}}).encode()
+            handler._raw(f"{head}Content-Length: {len(body)}\r\n\r\n".encode())
+            handler._raw(body, pause=0.5)
+        elif fault == "trickle-headers":
+            handler._raw(f"{head}X-Slow: {'a' * 200}\r\n".encode(), pause=0.5)
+        elif fault == "huge":
+            block = b" " * (1024 * 1024)
+            handler._raw(f"{head}Content-Length: {20 * len(block) + 2}\r\n\r\n[".encode())
+            for _ in range(20):
+                handler._raw(block)
+            handler._raw(b"]")
+        elif fault == "huge-chunked":
+            handler._raw(f"{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+            block = b" " * (1024 * 1024)
+            for _ in range(20):
+                handler._raw(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+            handler._raw(b"0\r\n\r\n")
+        elif fault == "echo-key":
+            echoed = handler.headers.get("Authorization", "")
+            handler._send(
+                500,
+                json.dumps({"message": f"upstream refused {echoed} (model overloaded)"}),
+            )
+        else:
+            body = _hostile_body(fault, personas)
+            if body is None:
+                return False
+            handler._raw(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        handler.close_connection = True
+        return True
 
     def _answer(self, handler: Any, fault: str | None, personas: list[dict[str, Any]]) -> None:
         """Play a fault, or answer like a chatflow with a structured output parser."""
@@ -231,8 +283,45 @@ class FlowiseStandIn:
             )
         elif fault == "hang":
             time.sleep(3600)
+        elif fault is not None and self._hostile(handler, fault, personas):
+            pass
         else:
             handler._send(200, json.dumps({"json": {"personas": personas}, "chatId": "x"}))
+
+
+def _hostile_body(fault: str, personas: list[dict[str, Any]]) -> bytes | None:
+    """The bytes of a hostile answer that still has a 200 status, or None for another fault."""
+    first = personas[0]
+    if fault == "nul":
+        first["first_name"] = "Ann\x00a"
+        first["bios"] = {"x": "hi\x00 there"}
+    elif fault == "bidi":
+        first["first_name"] = "\u202eanna"
+        first["last_name"] = "Smith\u2066\u200f"
+    elif fault == "controls":
+        first["first_name"] = "Ro\x1bse\x85"
+        first["city"] = "Par\x07is"
+    elif fault == "huge-interests":
+        first["interests"] = ["x" * 1_000_000, *[f"hobby {i}" for i in range(10_000)]]
+    elif fault == "formula":
+        first["first_name"] = '=HYPERLINK("http://evil.example","click")'
+        first["city"] = "+1+1"
+        first["occupation"] = "@SUM(A1:A9)"
+        first["interests"] = ["-2+3", "\tcmd"]
+    elif fault == "deep-item":
+        nested: Any = "x"
+        for _ in range(50):
+            nested = [nested]
+        first["interests"] = nested
+    elif fault == "bad-utf8":
+        body = json.dumps({"json": {"personas": personas}}).encode()
+        name = json.dumps(first["first_name"]).encode()
+        return body.replace(name, name[:-1] + b'\xff"', 1)
+    elif fault == "deep":
+        return b'{"json": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    else:
+        return None
+    return json.dumps({"json": {"personas": personas}}).encode()
 
 
 def main() -> None:

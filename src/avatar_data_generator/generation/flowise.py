@@ -10,12 +10,17 @@ import httpx
 
 from avatar_data_generator.generation.base import BatchRequest, ProviderError, ProviderResponse
 from avatar_data_generator.generation.http import (
+    MAX_ANSWER_BYTES,
     classify_response,
     classify_transport,
+    decode_json,
     make_client,
+    post_json,
+    public_url,
 )
 from avatar_data_generator.generation.pipeline import parse_items
 from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, vars_for
+from avatar_data_generator.generation.sanitize import describe_answer
 
 LABEL = "Flowise"
 
@@ -34,6 +39,7 @@ class FlowiseProvider:
         self.chatflow_id = str(chatflow).strip()
         self.url = f"{self.base_url}/api/v1/prediction/{self.chatflow_id}"
         self.timeout = float(settings.get("FLOWISE_TIMEOUT") or 300)
+        self.max_bytes = int(settings.get("PROVIDER_MAX_ANSWER_BYTES") or MAX_ANSWER_BYTES)
         self.client = make_client(self.timeout, settings.get("FLOWISE_API_KEY") or None)
 
     def provenance(self) -> dict[str, Any]:
@@ -41,7 +47,7 @@ class FlowiseProvider:
         return {
             "provider": self.name,
             "chatflow_id": self.chatflow_id,
-            "api_url": self.base_url,
+            "api_url": public_url(self.base_url),
             "prompt_version": PROMPT_VERSION,
         }
 
@@ -57,15 +63,19 @@ class FlowiseProvider:
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One prediction call for one batch."""
         try:
-            response = self.client.post(self.url, json=self.request_body(request))
+            response = post_json(
+                self.client,
+                self.url,
+                self.request_body(request),
+                timeout=self.timeout,
+                max_bytes=self.max_bytes,
+                label=LABEL,
+            )
         except httpx.HTTPError as exc:
             raise classify_transport(LABEL, self.url, exc, self.timeout) from exc
         if response.status_code >= 400:
             raise classify_response(LABEL, response, "check FLOWISE_API_KEY")
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = response.text
+        data = decode_json(response)
         payload: Any
         if isinstance(data, dict) and data.get("json") not in (None, "", {}):
             payload = data["json"]
@@ -75,9 +85,8 @@ class FlowiseProvider:
             payload = data
         items, repaired = parse_items(payload)
         if not items:
-            shown = str(payload)[:200] if payload else "an empty answer"
             raise ProviderError(
-                f"{LABEL} answered without any personas: {shown}",
+                f"{LABEL} answered without any personas: {describe_answer(payload)}",
                 retryable=True,
                 status_code=response.status_code,
             )

@@ -9,18 +9,35 @@ import httpx
 
 from avatar_data_generator.generation.base import BatchRequest, ProviderError, ProviderResponse
 from avatar_data_generator.generation.http import (
+    MAX_ANSWER_BYTES,
     classify_response,
     classify_transport,
+    decode_json,
     make_client,
+    post_json,
+    public_url,
 )
 from avatar_data_generator.generation.pipeline import parse_items
 from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, persona_schema
+from avatar_data_generator.generation.sanitize import clean_text, describe_answer
 
 LABEL = "The OpenAI-compatible server"
 SYSTEM = (
     "You write synthetic persona data for software testing. The people are fictional. "
     "Answer with JSON that matches the given schema, nothing else."
 )
+
+
+def usage_tokens(usage: Any) -> int | None:
+    """Total tokens from an OpenAI `usage` object, if it holds whole numbers."""
+    if not isinstance(usage, dict):
+        return None
+    total = usage.get("total_tokens")
+    if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        return total
+    parts = [usage.get("prompt_tokens"), usage.get("completion_tokens")]
+    numbers = [p for p in parts if isinstance(p, int) and not isinstance(p, bool) and p >= 0]
+    return sum(numbers) if numbers else None
 
 
 class OpenAIProvider:
@@ -39,6 +56,7 @@ class OpenAIProvider:
         self.timeout = float(
             settings.get("OPENAI_TIMEOUT") or settings.get("FLOWISE_TIMEOUT") or 300
         )
+        self.max_bytes = int(settings.get("PROVIDER_MAX_ANSWER_BYTES") or MAX_ANSWER_BYTES)
         self.client = make_client(self.timeout, settings.get("OPENAI_API_KEY") or None)
 
     def provenance(self) -> dict[str, Any]:
@@ -46,7 +64,7 @@ class OpenAIProvider:
         return {
             "provider": self.name,
             "model": self.model,
-            "base_url": self.base_url,
+            "base_url": public_url(self.base_url),
             "prompt_version": PROMPT_VERSION,
         }
 
@@ -75,36 +93,43 @@ class OpenAIProvider:
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One chat completion for one batch."""
         try:
-            response = self.client.post(self.url, json=self.request_body(request))
+            response = post_json(
+                self.client,
+                self.url,
+                self.request_body(request),
+                timeout=self.timeout,
+                max_bytes=self.max_bytes,
+                label=LABEL,
+            )
         except httpx.HTTPError as exc:
             raise classify_transport(LABEL, self.url, exc, self.timeout) from exc
         if response.status_code >= 400:
             raise classify_response(LABEL, response, "check OPENAI_API_KEY")
+        data = decode_json(response)
         try:
-            data = response.json()
             choice = data["choices"][0]
             message = choice.get("message") or {}
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            if not isinstance(message, dict):
+                raise TypeError
+        except (KeyError, IndexError, TypeError, AttributeError):
             raise ProviderError(
-                f"{LABEL} sent an answer without choices: {response.text[:200]}",
+                f"{LABEL} sent an answer without choices: {describe_answer(data)}",
                 retryable=True,
                 status_code=response.status_code,
             ) from None
         if message.get("refusal"):
             raise ProviderError(
-                f"The model refused the request: {str(message['refusal'])[:300]}",
+                f"The model refused the request: {clean_text(str(message['refusal']))[:300]}",
                 retryable=False,
                 status_code=response.status_code,
             )
-        usage = data.get("usage") or {}
-        tokens = usage.get("total_tokens")
-        if tokens is None and usage:
-            tokens = int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
-        truncated = choice.get("finish_reason") == "length"
-        items, repaired = parse_items(message.get("content") or "")
+        tokens = usage_tokens(data.get("usage"))
+        truncated = choice.get("finish_reason") == "length" if isinstance(choice, dict) else False
+        content = message.get("content")
+        items, repaired = parse_items(content if isinstance(content, str | dict | list) else "")
         if not items and not truncated:
             raise ProviderError(
-                f"{LABEL} answered without any personas: {str(message.get('content'))[:200]}",
+                f"{LABEL} answered without any personas: {describe_answer(content)}",
                 retryable=True,
                 status_code=response.status_code,
             )
@@ -112,6 +137,6 @@ class OpenAIProvider:
             items=items,
             repaired=repaired,
             truncated=truncated,
-            tokens=int(tokens) if tokens is not None else None,
+            tokens=tokens,
             model=str(data.get("model") or self.model),
         )

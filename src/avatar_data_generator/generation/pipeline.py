@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 
 from avatar_data_generator.generation.base import BatchOutcome, BatchRequest, ProviderResponse
 from avatar_data_generator.generation.bio_settings import GENDERS, PLATFORM_LIMITS
+from avatar_data_generator.generation.sanitize import TooDeep, clean_value
 
 #: The persona fields every provider must deliver (the app adds id, age, avatar, synthetic).
 PERSONA_FIELDS = (
@@ -61,13 +62,22 @@ _GENDER_ALIASES = {
 _PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "tik tok": "tiktok"}
 _USERNAME_BAD = re.compile(r"[^\w.\-]+")
 _EMAIL_LOCAL_BAD = re.compile(r"[^a-z0-9._+\-]+")
-_MAX_TEXT = 300
+#: Caps on what one persona may hold: longer texts reject the persona, longer lists are cut.
+MAX_NAME = 100
+MAX_PLACE = 100
+MAX_JOB = 200
+MAX_TEXT = 300
+MAX_INTERESTS = 10
+MAX_INTEREST = 60
 _EMAIL_SHAPE = re.compile(r"[a-z0-9._+\-]+@[a-z0-9.\-]+")
 _NOT_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
 
 
-#: A short one-line text: stripped, not empty, not huge (checked in pydantic-core, fast).
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_TEXT)]
+# Short one-line texts: stripped, not empty, not huge (checked in pydantic-core, fast).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PLACE)]
+Job = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOB)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 
 
 def _squash(value: str) -> str:
@@ -114,7 +124,7 @@ def parse_items(payload: Any) -> tuple[list[Any], bool]:
     for candidate in candidates:
         try:
             items = _personas_in(json.loads(candidate))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
             continue
         if items is not None:
             return items, False
@@ -139,15 +149,15 @@ class PersonaIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    first_name: Text
-    last_name: Text
+    first_name: Name
+    last_name: Name
     gender: str
     date_of_birth: date
-    country: Text
-    city: Text
-    nationality: Text
-    occupation: Text
-    education: Text
+    country: Place
+    city: Place
+    nationality: Place
+    occupation: Job
+    education: Job
     interests: list[str]
     personality: Text
     username: Text
@@ -168,7 +178,13 @@ class PersonaIn(BaseModel):
         if isinstance(value, str):
             value = [v for v in re.split(r"[,;]", value)]
         if isinstance(value, list):
-            value = [str(v).strip() for v in value if str(v).strip()][:20]
+            value = [
+                " ".join(v.split())
+                for v in value
+                if isinstance(v, str | int | float) and not isinstance(v, bool)
+                for v in [str(v)]
+                if v.strip() and len(v) <= MAX_INTEREST
+            ][:MAX_INTERESTS]
             if not value:
                 raise ValueError("needs at least one interest")
         return value
@@ -272,7 +288,11 @@ def validate_batch(
             rejected["not_an_object"] += 1
             continue
         try:
-            item = PersonaIn.model_validate(raw)
+            # Control characters, bidi overrides and lone surrogates go before anything else.
+            item = PersonaIn.model_validate(clean_value(raw))
+        except TooDeep:
+            rejected["nested_too_deeply"] += 1
+            continue
         except ValidationError as exc:
             rejected[_error_reason(exc)] += 1
             continue

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 
 from avatar_data_generator import events, queue
+from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.db import db, is_postgres, writing
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
 from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
@@ -68,6 +69,8 @@ class Worker:
         cfg = app.config
         self.lease_seconds = float(cfg["LEASE_SECONDS"])
         self.max_attempts = int(cfg["MAX_BATCH_ATTEMPTS"])
+        #: Provider messages are stored and shown: they pass the logs' redaction first.
+        self.redact = redactor_of(cfg)
         with app.app_context():
             # Every transaction of the worker writes (SQLite: begun with the write lock).
             self.engine = writing(db.engine)
@@ -378,6 +381,7 @@ class Worker:
 
     def _retry_or_fail(self, batch: ClaimedBatch, error: str, retry_after: float | None) -> None:
         cfg = self.app.config
+        error = self.redact(error)
         if batch.attempts >= self.max_attempts:
             self._fail(batch, f"{error} (gave up after {batch.attempts} attempts)")
             return
@@ -404,6 +408,7 @@ class Worker:
         )
 
     def _fail(self, batch: ClaimedBatch, error: str) -> None:
+        error = self.redact(error)
         try:
             with self.engine.begin() as conn:
                 failed = queue.fail_batch(conn, batch, self.owner, error)
