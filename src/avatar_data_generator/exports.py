@@ -45,7 +45,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell that could start a formula gets a leading `'`, which spreadsheets show as text."""
+    """A text cell that could start a formula gets a leading `'` (spreadsheets show it as text)."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

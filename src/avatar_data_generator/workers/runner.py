@@ -17,11 +17,11 @@ from typing import Any
 from flask import Flask
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.db import db, is_postgres, writing
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
 from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
 from avatar_data_generator.generation.registry import get_provider
+from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.queue import ClaimedBatch, FinishedBatch
 from avatar_data_generator.workers.completer import BatchCompleter
