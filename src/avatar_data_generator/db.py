@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
+import time
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +16,8 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine, ExceptionContext
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -161,12 +165,56 @@ def begin_write() -> None:
     session.connection(execution_options={SQLITE_WRITE: True})
 
 
+class WriteFailures:
+    """Writes the database refused recently (a full disk, a read-only server), for /healthz.
+
+    A constraint violation is the code's business, not the database's health: not counted.
+    """
+
+    #: How long a refused write keeps health degraded.
+    WINDOW_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque(maxlen=1000)
+        self.last_error: str | None = None
+        self.last_at: float | None = None
+
+    def record(self, context: ExceptionContext) -> None:
+        """The engine's `handle_error` hook: remember a refused write."""
+        statement = context.statement or ""
+        if isinstance(context.sqlalchemy_exception, IntegrityError) or not _WRITE.match(statement):
+            return
+        lines = str(context.original_exception).strip().splitlines()
+        with self._lock:
+            self.last_at = time.time()
+            self._times.append(self.last_at)
+            self.last_error = lines[0][:300] if lines else type(context.original_exception).__name__
+
+    def recent(self) -> int:
+        """Refused writes within the window."""
+        since = time.time() - self.WINDOW_SECONDS
+        with self._lock:
+            return sum(1 for at in self._times if at >= since)
+
+
+def write_failures(app: Flask) -> WriteFailures:
+    """This app's record of refused writes."""
+    failures: WriteFailures = app.extensions[WRITE_FAILURES]
+    return failures
+
+
+WRITE_FAILURES = "avatar_write_failures"
+
+
 def init_app(app: Flask) -> None:
     """Bind SQLAlchemy and Alembic to the app and tune the engine for its dialect."""
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(paths.MIGRATIONS), compare_type=True)
+    failures = app.extensions[WRITE_FAILURES] = WriteFailures()
     with app.app_context():
+        event.listen(db.engine, "handle_error", failures.record)
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
 

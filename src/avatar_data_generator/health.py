@@ -1,7 +1,8 @@
 """/healthz (no login, JSON): database, this process's worker, queue depth and provider load.
 
 200 from start-up (also when this process runs no worker: it says so and why), 503 only when
-the database does not answer. A worker that is not alive or whose heartbeat stopped shows
+the database does not answer. A worker that is not alive or whose heartbeat stopped, or writes
+the database refused within the last minute (a full disk, a read-only server), show
 `"status": "degraded"` with 200: the web side still serves, and the alert is on the field.
 """
 
@@ -17,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from avatar_data_generator import queue
-from avatar_data_generator.db import db, is_postgres
+from avatar_data_generator.db import db, is_postgres, write_failures
 
 bp = Blueprint("health", __name__)
 
@@ -149,6 +150,15 @@ def healthz() -> ResponseReturnValue:
         return jsonify(body), 503
     finally:
         db.session.remove()
+    failures = write_failures(app)
+    recent = failures.recent()
+    body["database"]["writes"] = {
+        "refused_last_minute": recent,
+        "last_refused_at": _iso(failures.last_at),
+        "last_error": failures.last_error,
+    }
+    if recent:
+        body["status"] = "degraded"
     worker = body["worker"]
     if worker.get("running") and (
         not worker.get("alive") or not worker["heartbeat"]["healthy"] or worker["tick_overdue"]

@@ -133,3 +133,41 @@ def test_pool_sizing_fits_three_hosts_of_eight_workers() -> None:
         }
     )
     assert explicit["pool_size"] == 7
+
+
+def test_healthz_is_degraded_while_writes_are_refused(
+    make_app: AppFactory, sqlite_url: str
+) -> None:
+    """A full disk: reads still answer, so 200, but the refused writes show as degraded."""
+    from sqlalchemy import event
+
+    from avatar_data_generator.db import db
+    from avatar_data_generator.scheduler import start_worker
+
+    app: Flask = make_app(sqlite_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=1, LEASE_SECONDS=3)
+    client = app.test_client()
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    with app.app_context():
+        task_id = tasks.create_task(count=2000, batch_size=100, provider="local")[0].task_id
+        db.engine.dispose()
+
+        @event.listens_for(db.engine, "connect")
+        def _full(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # The file may not grow by a page: SQLite answers "database or disk is full".
+            pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    start_worker(app)
+    import time
+
+    deadline = time.monotonic() + 20
+    while True:
+        body = client.get("/healthz").get_json()
+        if body["database"]["writes"]["refused_last_minute"]:
+            break
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+    assert body["status"] == "degraded" and body["database"]["reachable"] is True
+    assert "full" in body["database"]["writes"]["last_error"]
+    with app.app_context():
+        assert tasks.get_task(task_id).generated < 2000
