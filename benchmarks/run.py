@@ -22,7 +22,16 @@ from benchmarks import common
 
 RESULTS = Path(__file__).with_name("results.json")
 # Cheap first, so a failure late in the run still leaves most figures.
-MODULES = ("local", "idle_rss", "pickup", "storage", "throughput", "utilization", "export")
+MODULES = (
+    "local",
+    "idle_rss",
+    "pickup",
+    "storage",
+    "throughput",
+    "utilization",
+    "export",
+    "sqlite_pages",
+)
 GOALS: dict[str, tuple[str, float]] = {
     "pickup_latency_p99_ms": ("<", 100),
     "throughput_ratio_vs_raw": (">=", 0.35),
@@ -31,6 +40,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "export_1m_peak_rss_mb": ("<", 300),
     "local_provider_personas_per_s": (">=", 10_000),
     "scheduler_idle_rss_mb": ("<", 5),
+    "sqlite_page_p95_ms_under_load": ("<", 150),
 }
 
 
