@@ -1,30 +1,44 @@
 """Sign-in and request safety: sessions, login throttling, bearer tokens, CSRF, headers.
 
-* Pages use Flask-Login sessions; an anonymous visitor is sent to `/login`.
+* Pages use Flask-Login sessions; an anonymous visitor is sent to `/login`. A session's
+  identifier carries the user's id, their session epoch and when it was issued: raising the
+  epoch (logout, a password change, "log out everywhere") ends every session and remember-me
+  cookie of that user on every process, and nothing issued more than SESSION_LIFETIME ago is
+  accepted, whatever the cookie's own expiry says.
 * The JSON API accepts the session or `Authorization: Bearer <token>`. A bearer call needs no
   CSRF token (a browser never adds that header on its own); a session call that writes does
   (`X-CSRFToken` header, or the `csrf_token` form field on pages).
-* Failed logins are recorded in `login_attempts`, so throttling holds across processes.
+* Every login attempt is recorded in `login_attempts` before the password is checked, so the
+  throttle holds across threads and processes.
 """
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, Response, g, request
-from flask_login import LoginManager, current_user
+from flask import Flask, Request, Response, abort, current_app, g, has_request_context, request
+from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from avatar_data_generator.db import db, utcnow
+from avatar_data_generator.db import begin_write, db, utcnow
 from avatar_data_generator.models import LoginAttempt, User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-#: Failed logins allowed per username and address within THROTTLE_WINDOW.
+#: Login attempts allowed per username and address within THROTTLE_WINDOW.
 THROTTLE_LIMIT = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
+#: A session or remember-me cookie is refused this long after its login.
+SESSION_LIFETIME = timedelta(days=30)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: API paths anyone may read.
@@ -44,6 +58,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ApiAuthError(Exception):
@@ -71,14 +87,73 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def via_bearer() -> bool:
-    """Whether this request was authenticated with a bearer token."""
-    return bool(g.get("adg_bearer_user"))
-
-
 def client_address() -> str:
     """The client's address as the WSGI server saw it (put ProxyFix in front of a proxy)."""
     return request.remote_addr or "unknown"
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def clock() -> float:
+    """Seconds since the epoch (a seam for tests of expiry)."""
+    return time.time()
+
+
+def session_identifier(user: User) -> str:
+    """`id:epoch:issued` for Flask-Login; `issued` is the login time of the session served."""
+    issued = g.get("adg_session_issued") if has_request_context() else None
+    if issued is None:
+        issued = int(clock())
+    return f"{user.id}:{user.session_epoch}:{issued}"
+
+
+def start_session() -> None:
+    """Stamp the session about to be logged in (login_user next) with the current time."""
+    g.adg_session_issued = int(clock())
+
+
+@login_manager.user_loader
+def _load_user(identifier: str) -> User | None:
+    try:
+        user_id, epoch, issued = (int(part) for part in identifier.split(":"))
+    except (AttributeError, TypeError, ValueError):
+        return None  # malformed, or an identifier from before session epochs
+    age = clock() - issued
+    if age > SESSION_LIFETIME.total_seconds() or age < -300:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_epoch != epoch:
+        return None
+    g.adg_session_issued = issued
+    return user
+
+
+def is_admin() -> bool:
+    """Whether the current user is an admin."""
+    return bool(current_user.is_authenticated and current_user.is_admin)
+
+
+def admin_required(view: F) -> F:
+    """Pages for admins only: log in first, then 403 for everyone else."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not is_admin():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return login_required(wrapper)
+
+
+# ---------------------------------------------------------------- login throttling
+
+
+class LoginResult(NamedTuple):
+    """The outcome of a login attempt."""
+
+    user: User | None
+    throttled: bool
 
 
 def throttle_key(username: str) -> str:
@@ -86,38 +161,55 @@ def throttle_key(username: str) -> str:
     return f"{username.strip().lower()[:80]}|{client_address()}"[:200]
 
 
-def login_throttled(username: str) -> bool:
-    """Whether too many recent failures block another try."""
+def _recent_attempts(key: str) -> int:
     since = utcnow() - THROTTLE_WINDOW
-    failures = db.session.scalar(
+    count = db.session.scalar(
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.key == throttle_key(username), LoginAttempt.attempted_at > since)
+        .where(LoginAttempt.key == key, LoginAttempt.attempted_at > since)
     )
-    return int(failures or 0) >= THROTTLE_LIMIT
+    return int(count or 0)
 
 
-def record_login_failure(username: str) -> None:
-    """Remember a failed login (and forget very old ones)."""
-    db.session.add(LoginAttempt(key=throttle_key(username), attempted_at=utcnow()))
-    db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - 4 * THROTTLE_WINDOW)
-    )
+def _admit_attempt(key: str) -> bool:
+    """Record an attempt, then count; False if this one is over the limit.
+
+    The count runs after the attempt is committed, so among N parallel attempts the k-th to
+    commit sees at least k: no more than THROTTLE_LIMIT of them ever reach the password check.
+    """
+    begin_write()
+    if _recent_attempts(key) >= THROTTLE_LIMIT:
+        db.session.rollback()
+        return False  # already over: nothing new to record
+    db.session.add(LoginAttempt(key=key, attempted_at=utcnow()))
+    old = select(LoginAttempt.id).where(LoginAttempt.attempted_at < utcnow() - 4 * THROTTLE_WINDOW)
+    # SKIP LOCKED: parallel logins never wait on (or deadlock over) each other's clean-up.
+    old_ids = db.session.scalars(old.limit(500).with_for_update(skip_locked=True)).all()
+    if old_ids:
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(old_ids)))
     db.session.commit()
+    admitted = _recent_attempts(key) <= THROTTLE_LIMIT
+    db.session.rollback()
+    return admitted
 
 
-def clear_login_failures(username: str) -> None:
-    """A successful login forgives earlier failures for that username and address."""
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == throttle_key(username)))
-    db.session.commit()
+def attempt_login(username: str, password: str) -> LoginResult:
+    """Throttle, then check the password; a success forgives the key's earlier attempts."""
+    from avatar_data_generator import accounts
+
+    key = throttle_key(username)
+    if not _admit_attempt(key):
+        return LoginResult(None, True)
+    user = accounts.authenticate(username, password) if username and password else None
+    if user is not None:
+        begin_write()
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+        db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+        db.session.commit()
+    return LoginResult(user, False)
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
+# ---------------------------------------------------------------- request guard
 
 
 def _api_guard() -> None:
@@ -140,8 +232,6 @@ def _api_guard() -> None:
 
 
 def _check_csrf() -> None:
-    from flask import current_app
-
     if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     csrf.protect()
@@ -164,24 +254,59 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    # Only a user this request already loaded: loading one here could hit a failed database.
+    user = g.get("_login_user")
     if (
-        current_user
-        and current_user.is_authenticated
+        user is not None
+        and user.is_authenticated
         and not request.path.startswith(("/static/", "/avatars/"))
     ):
         headers.setdefault("Cache-Control", "no-store")
     return response
 
 
+# ---------------------------------------------------------------- request bodies
+
+
+class _MaxLimitedStream(LimitedStream):
+    """A body read against MAX_CONTENT_LENGTH that says 413 when the body is longer.
+
+    Werkzeug's `readall` stops at the limit and returns what it has, so a chunked body (no
+    Content-Length) over the limit reached the JSON parser cut short: a 400, not a 413.
+    """
+
+    def readall(self) -> bytes:
+        """The whole body, or RequestEntityTooLarge if anything is left past the limit."""
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+
+
+class BoundedRequest(Request):
+    """Flask's request whose streamed bodies honour MAX_CONTENT_LENGTH with a 413."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The input stream, limited as werkzeug limits it, reading whole bodies honestly."""
+        stream = get_input_stream(self.environ, max_content_length=self.max_content_length)
+        if isinstance(stream, LimitedStream) and "wsgi.input_terminated" in self.environ:
+            limit = self.max_content_length
+            if limit is not None and stream.limit == limit:
+                return cast(IO[bytes], _MaxLimitedStream(self.environ["wsgi.input"], limit, True))
+        return stream
+
+
 def init_app(app: Flask) -> None:
-    """Register the login manager, CSRF, the API guard and the security headers."""
+    """Register the login manager, CSRF, the API guard, the security headers and body limits."""
     cfg = app.config
+    app.request_class = BoundedRequest
     cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
     cfg["SESSION_COOKIE_SAMESITE"] = cfg.get("SESSION_COOKIE_SAMESITE") or "Lax"
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg.get("SESSION_COOKIE_SECURE"))
     cfg.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     cfg.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    cfg["REMEMBER_COOKIE_DURATION"] = cfg.get("REMEMBER_COOKIE_DURATION") or timedelta(days=14)
+    cfg["REMEMBER_COOKIE_DURATION"] = cfg.get("REMEMBER_COOKIE_DURATION") or SESSION_LIFETIME
     # CSRF is checked by _before_request, so bearer API calls can skip it.
     cfg["WTF_CSRF_CHECK_DEFAULT"] = False
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)

@@ -115,6 +115,8 @@ class GenerationTask(Base):
     #: Asked, received, repaired, rejected by reason, duplicates, top-ups.
     quality: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The creating user's username (kept if the account goes); null for the CLI's tasks.
+    created_by: Mapped[str | None] = mapped_column(String(80))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -213,6 +215,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Raised by logout, a password change and "log out everywhere": older sessions stop working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login protocol
     is_active = True
@@ -220,8 +225,10 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """Flask-Login's session identifier."""
-        return str(self.id)
+        """Flask-Login's session identifier: id, session epoch and issue time (see auth.py)."""
+        from avatar_data_generator.auth import session_identifier
+
+        return session_identifier(self)
 
 
 class ApiToken(Base):

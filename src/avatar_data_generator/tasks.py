@@ -18,7 +18,7 @@ from avatar_data_generator.generation.bio_settings import (
     default_bio_settings,
     validate_bio_settings,
 )
-from avatar_data_generator.models import BioSettings, GenerationResult, GenerationTask
+from avatar_data_generator.models import BioSettings, GenerationResult, GenerationTask, User
 
 MAX_BATCH_SIZE = 100
 
@@ -38,6 +38,26 @@ class TaskNotFound(LookupError):
 
 class TaskStateError(RuntimeError):
     """The task is not in a state that allows the operation."""
+
+
+class TaskForbidden(PermissionError):
+    """Only the task's owner and admins may cancel or retry it."""
+
+
+def can_manage(task: GenerationTask, user: Any) -> bool:
+    """Whether a user may cancel or retry the task: its owner or an admin."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_admin) or (task.user_id is not None and task.user_id == user.id)
+
+
+def _check_may_manage(task: GenerationTask, actor: User | None) -> None:
+    """`actor` None is the CLI, the operator's tool: full rights."""
+    if actor is not None and not can_manage(task, actor):
+        owner = task.created_by or "the command line"
+        raise TaskForbidden(
+            f"only the task's owner ({owner}) and admins can cancel or retry task {task.task_id}"
+        )
 
 
 def _int_field(name: str, value: Any, low: int, high: int | None) -> int:
@@ -85,6 +105,7 @@ def create_task(
     seed: Any = None,
     bio_settings: Mapping[str, Any] | None = None,
     user_id: int | None = None,
+    created_by: str | None = None,
     idempotency_key: str | None = None,
 ) -> tuple[GenerationTask, bool]:
     """Validate and enqueue a task with its batches; returns (task, created)."""
@@ -146,6 +167,7 @@ def create_task(
         bio_settings=settings,
         batches_total=len(sizes),
         user_id=user_id,
+        created_by=created_by,
         idempotency_key=idempotency_key,
         provenance=provenance | {"settings": settings, "seed": seed_value},
         quality={},
@@ -212,9 +234,9 @@ def get_task(task_id: str) -> GenerationTask:
     return task
 
 
-def cancel_task(task_id: str) -> GenerationTask:
+def cancel_task(task_id: str, actor: User | None = None) -> GenerationTask:
     """Stop handing out the task's batches and end it `cancelled`."""
-    get_task(task_id)
+    _check_may_manage(get_task(task_id), actor)
     if not queue.cancel_task(db.session.connection(), task_id):
         db.session.rollback()
         raise TaskStateError(f"task {task_id} has already finished ({get_task(task_id).status})")
@@ -222,9 +244,10 @@ def cancel_task(task_id: str) -> GenerationTask:
     return get_task(task_id)
 
 
-def retry_task(task_id: str) -> GenerationTask:
+def retry_task(task_id: str, actor: User | None = None) -> GenerationTask:
     """Generate only what a failed or cancelled task is missing."""
     task = get_task(task_id)
+    _check_may_manage(task, actor)
     if not queue.retry_task(db.session.connection(), task_id):
         db.session.rollback()
         raise TaskStateError(
@@ -267,6 +290,7 @@ def task_to_dict(task: GenerationTask, *, detail: bool = True) -> dict[str, Any]
         "batches_total": task.batches_total,
         "batches_done": task.batches_done,
         "provider": task.provider,
+        "created_by": task.created_by,
         "created_at": _iso(task.created_at),
         "started_at": _iso(task.started_at),
         "finished_at": _iso(task.finished_at),

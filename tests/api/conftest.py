@@ -27,6 +27,14 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture
+def admin_auth(app: Flask) -> dict[str, str]:
+    """Headers of a bearer call by admin `root`."""
+    with app.app_context():
+        accounts.create_user("root", PASSWORD, is_admin=True)
+        return {"Authorization": f"Bearer {accounts.create_token('root')}"}
+
+
 def login(client: FlaskClient, username: str = "alice", password: str = PASSWORD) -> Any:
     """Log in through the form (CSRF off in these apps unless a test turns it on)."""
     return client.post("/login", data={"username": username, "password": password})

@@ -370,12 +370,18 @@ def test_a_12_persona_task_streams_csv_jsonl_and_json(
 # ------------------------------------------------------------------ bio settings
 
 
-def test_bio_settings_read_and_save(client: FlaskClient, auth: dict[str, str]) -> None:
+def test_bio_settings_read_and_save(
+    client: FlaskClient, auth: dict[str, str], admin_auth: dict[str, str]
+) -> None:
     current = client.get("/api/bio-settings", headers=auth)
     assert current.status_code == 200
     assert current.get_json()["platforms"]["x"] == 160
     new = {"platforms": {"x": 100, "linkedin": 200}, "tone": "wry", "age_min": 25, "age_max": 40}
-    saved = client.put("/api/bio-settings", json=new, headers=auth)
+    refused = client.put("/api/bio-settings", json=new, headers=auth)  # a member
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "forbidden"
+    assert client.get("/api/bio-settings", headers=auth).get_json()["tone"] != "wry"
+    saved = client.put("/api/bio-settings", json=new, headers=admin_auth)
     assert saved.status_code == 200, saved.get_json()
     assert saved.get_json()["tone"] == "wry"
     again = client.get("/api/bio-settings", headers=auth).get_json()

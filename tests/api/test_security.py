@@ -67,6 +67,7 @@ def test_session_api_writes_need_the_csrf_header(csrf_app: Flask) -> None:
 
 def test_bearer_calls_need_no_csrf(csrf_app: Flask) -> None:
     with csrf_app.app_context():
+        accounts.set_admin(accounts.user_id_of("alice"), True)  # saving defaults is for admins
         bearer = {"Authorization": f"Bearer {accounts.create_token('alice')}"}
     client = csrf_app.test_client()
     created = client.post("/api/tasks", json={"count": 2}, headers=bearer)
@@ -94,6 +95,10 @@ def test_page_forms_need_the_csrf_token(csrf_app: Flask) -> None:
     assert client.post("/generate", data=form).status_code == 400
     assert client.post("/settings", data=form).status_code == 400
     assert client.post("/logout").status_code == 400
+    for path in ("/account/password", "/account/tokens", "/account/logout-everywhere", "/users"):
+        refused = client.post(path, data={"name": "x", "username": "x"})
+        assert refused.status_code == 400 and "Form expired" in refused.get_data(as_text=True)
+    assert client.get("/generate").status_code == 200  # none of them logged her out
     made = client.post("/generate", data={**form, "csrf_token": token})
     assert made.status_code == 302 and "/tasks/" in made.headers["Location"]
 

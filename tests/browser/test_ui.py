@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 USER, PASSWORD = "ada", "correct-horse-battery"
+ADMIN = "root"
 
 
 def _free_port() -> int:
@@ -57,6 +58,8 @@ def live_server(pg_url: str, tmp_path: Path) -> Iterator[str]:
     )
     made = run_cli(["create-user", USER, "--password", PASSWORD], env, tmp_path)
     assert made.returncode == 0, made.stderr
+    admin = run_cli(["create-user", ADMIN, "--password", PASSWORD, "--admin"], env, tmp_path)
+    assert admin.returncode == 0, admin.stderr
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [console_script(), "serve", "--port", str(port)],
@@ -114,10 +117,10 @@ def _watch_console(page: Any, problems: list[str]) -> None:
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
 
-def _login(page: Any, base: str) -> None:
+def _login(page: Any, base: str, user: str = USER) -> None:
     page.goto(base + "/generate")
     assert "/login" in page.url
-    page.fill("#username", USER)
+    page.fill("#username", user)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/generate")
@@ -220,6 +223,7 @@ def test_generate_watch_download_cancel_retry(live_server: str, browser: Any) ->
         ("/generate", "generate"),
         ("/dashboard", "dashboard"),
         ("/settings", "settings"),
+        ("/account", "account"),
     ]:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
@@ -240,4 +244,24 @@ def test_generate_watch_download_cancel_retry(live_server: str, browser: Any) ->
             page.click("#cancel-button")
 
     context.close()
+
+    # An admin's pages on a phone: the users page and the editable settings.
+    admin = browser.new_context(viewport={"width": 390, "height": 844})
+    page = admin.new_page()
+    page.set_default_timeout(30_000)
+    _watch_console(page, problems)
+    _login(page, base, ADMIN)
+    for path, name in [("/users", "users"), ("/settings", "settings-admin")]:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways at 390 px ({width})"
+        _shoot(page, f"{name}-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + "/users")
+    assert page.locator("[data-user='ada']").count() == 1
+    _shoot(page, "users-1280")
+    page.goto(base + "/account")
+    _shoot(page, "account-1280")
+    admin.close()
     assert problems == []

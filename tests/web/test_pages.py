@@ -41,9 +41,9 @@ FORM = {
 }
 
 
-def _logged_in(app: Flask) -> FlaskClient:
+def _logged_in(app: Flask, *, admin: bool = False) -> FlaskClient:
     with app.app_context():
-        accounts.create_user("alice", PASSWORD)
+        accounts.create_user("alice", PASSWORD, is_admin=admin)
     client = app.test_client()
     response = client.post("/login", data={"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
@@ -65,7 +65,7 @@ def test_every_page_renders_with_top_bar_and_empty_states(app: Flask) -> None:
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)
-        for link in ("Generate", "Tasks", "Dashboard", "Settings", "Log out", "alice"):
+        for link in ("Generate", "Tasks", "Dashboard", "Settings", "Log out", "alice", "/account"):
             assert link in html, (path, link)
         assert '<script src="/static/app.js"' in html
         assert re.search(r"<script>(?!</script>)", html) is None  # no inline scripts (CSP)
@@ -182,7 +182,7 @@ def test_tasks_paginate_newest_first(app: Flask) -> None:
 
 
 def test_settings_save_and_reject(app: Flask) -> None:
-    client = _logged_in(app)
+    client = _logged_in(app, admin=True)
     response = client.post("/settings", data={**FORM, "tone": "brisk"})
     assert response.status_code == 302
     with app.app_context():
@@ -223,7 +223,7 @@ def test_dashboard_shows_figures_and_charts(app: Flask) -> None:
 
 def test_hostile_text_is_escaped_everywhere(app: Flask) -> None:
     """Bio settings and persona text are untrusted: they come back escaped."""
-    client = _logged_in(app)
+    client = _logged_in(app, admin=True)
     response = client.post("/settings", data={**FORM, "tone": HOSTILE, "countries": HOSTILE_IMG})
     assert response.status_code == 302
     settings_html = client.get("/settings").get_data(as_text=True)

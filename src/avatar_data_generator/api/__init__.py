@@ -16,8 +16,10 @@ from typing import Any
 
 from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError as APIFlaskHTTPError
-from flask import Flask, Response, current_app, jsonify, request, stream_with_context
+from flask import Flask, Response, current_app, g, jsonify, request, stream_with_context
 from flask_login import current_user
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from avatar_data_generator import exports, tasks
@@ -32,7 +34,8 @@ from avatar_data_generator.api.schemas import (
     TaskListQuery,
     TaskOut,
 )
-from avatar_data_generator.auth import ApiAuthError, is_api_path
+from avatar_data_generator.auth import ApiAuthError, is_api_path, login_manager
+from avatar_data_generator.db import db
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,10 @@ ERROR_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+#: Errors that mean the database cannot serve right now (down, locked too long, disk full).
+DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
+#: Seconds a client should wait before trying again when the database is unavailable.
+DATABASE_RETRY_AFTER = 5
 
 
 class ApiError(Exception):
@@ -164,8 +171,41 @@ def _handle_api_error(error: ApiError) -> Response:
     return error_response(error.status, error.message, code=error.code, fields=error.fields)
 
 
+def _handle_database_error(error: Exception) -> Any:
+    """503 with a code and Retry-After; the cause goes to the log, never to the client."""
+    # The driver's first line only: the full text carries the statement and its parameters.
+    reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"])[0]
+    log.error("database unavailable on %s %s: %s", request.method, request.path, reason[:300])
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the session is removed at teardown anyway
+        log.debug("rollback after a database error failed", exc_info=True)
+    # The user (if any) is unusable now; the error page and the headers must not reload it.
+    g._login_user = login_manager.anonymous_user()
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if is_api_path():
+        return error_response(
+            503,
+            "the database is unavailable; try again in a few seconds",
+            code="database_unavailable",
+            headers=headers,
+        )
+    from avatar_data_generator.web.errors import unavailable_page
+
+    return unavailable_page(headers)
+
+
+def _actor() -> Any:
+    """The user making this call (session or bearer)."""
+    return current_user._get_current_object()
+
+
 def _user_id() -> int | None:
     return int(current_user.id) if current_user.is_authenticated else None
+
+
+def _username() -> str | None:
+    return str(current_user.username) if current_user.is_authenticated else None
 
 
 def _load_task(task_id: str) -> Any:
@@ -178,6 +218,8 @@ def _on_task(action: Callable[[str], Any], task_id: str) -> Any:
         return action(task_id)
     except tasks.TaskNotFound as exc:
         raise ApiError(404, str(exc)) from None
+    except tasks.TaskForbidden as exc:
+        raise ApiError(403, str(exc)) from None
     except tasks.TaskStateError as exc:
         raise ApiError(409, str(exc)) from None
 
@@ -202,6 +244,7 @@ def _responses(value: dict[int, Any]) -> Any:
 TASK_ERRORS = {
     400: "Malformed request",
     401: "Missing or invalid credentials",
+    403: "Only the task's owner and admins may do this",
     404: "No such task",
     422: "Invalid values",
 }
@@ -240,6 +283,7 @@ def create_task(body: dict[str, Any], headers: dict[str, Any]) -> Response:
             seed=body.get("seed"),
             bio_settings=body.get("bio_settings"),
             user_id=_user_id(),
+            created_by=_username(),
             idempotency_key=headers.get("idempotency_key"),
         )
     except tasks.TaskInputError as exc:
@@ -333,22 +377,30 @@ def task_results(task_id: str, query: dict[str, Any]) -> Response:
 @bp.output(TaskOut, description="The task, now cancelled")
 @bp.doc(
     summary="Cancel a task",
-    description="Stop handing out the task's batches.",
-    responses={401: TASK_ERRORS[401], 404: TASK_ERRORS[404], 409: "The task already finished"},
+    description="Stop handing out the task's batches. For the task's owner and admins.",
+    responses={
+        401: TASK_ERRORS[401],
+        403: TASK_ERRORS[403],
+        404: TASK_ERRORS[404],
+        409: "The task already finished",
+    },
     security=SECURITY,
 )
 def cancel_task(task_id: str) -> Response:
     """Cancel an unfinished task."""
-    return _task_response(_on_task(tasks.cancel_task, task_id))
+    actor = _actor()
+    return _task_response(_on_task(lambda tid: tasks.cancel_task(tid, actor), task_id))
 
 
 @bp.post("/tasks/<task_id>/retry")
 @bp.output(TaskOut, description="The task, queued again for what it is missing")
 @bp.doc(
     summary="Retry a task",
-    description="Generate only what a failed or cancelled task is missing.",
+    description="Generate only what a failed or cancelled task is missing. For the task's "
+    "owner and admins.",
     responses={
         401: TASK_ERRORS[401],
+        403: TASK_ERRORS[403],
         404: TASK_ERRORS[404],
         409: "Only failed or cancelled tasks can be retried",
     },
@@ -356,7 +408,8 @@ def cancel_task(task_id: str) -> Response:
 )
 def retry_task(task_id: str) -> Response:
     """Retry a failed or cancelled task."""
-    return _task_response(_on_task(tasks.retry_task, task_id))
+    actor = _actor()
+    return _task_response(_on_task(lambda tid: tasks.retry_task(tid, actor), task_id))
 
 
 @bp.get("/bio-settings")
@@ -377,12 +430,20 @@ def get_bio_settings() -> Response:
 @bp.output(BioSettingsOut, description="The saved settings")
 @bp.doc(
     summary="Save the default bio settings",
+    description="For admins; everyone may read them.",
     tags=["Settings"],
-    responses={400: "Malformed JSON", 401: TASK_ERRORS[401], 422: "Invalid values"},
+    responses={
+        400: "Malformed JSON",
+        401: TASK_ERRORS[401],
+        403: "Only admins may change the team's defaults",
+        422: "Invalid values",
+    },
     security=SECURITY,
 )
 def put_bio_settings(body: dict[str, Any]) -> Response:
     """Validate and save the default bio settings."""
+    if not current_user.is_admin:
+        raise ApiError(403, "only admins can change the team's default bio settings")
     try:
         return jsonify(tasks.save_bio_settings(body))
     except tasks.TaskInputError as exc:
@@ -405,9 +466,11 @@ def _spec_app(app: Flask) -> APIFlask:
         HTTP_ERROR_SCHEMA=ERROR_SCHEMA,
         VALIDATION_ERROR_SCHEMA=ERROR_SCHEMA,
         DESCRIPTION="Generate synthetic personas in bulk. Authenticate with "
-        "`Authorization: Bearer <token>` (`avatar-data-generator create-token USERNAME`) or a "
-        "logged-in session plus an `X-CSRFToken` header on writes. Every error is "
-        '`{"error": {"code", "message"}}`.',
+        "`Authorization: Bearer <token>` (`avatar-data-generator create-token USERNAME`, or the "
+        "Account page) or a logged-in session plus an `X-CSRFToken` header on writes. Everyone "
+        "sees every task; cancel and retry are for the task's owner and admins, saving the "
+        "default bio settings for admins. Every error is "
+        '`{"error": {"code", "message"}}`; 503 `database_unavailable` comes with Retry-After.',
         SECURITY_SCHEMES={
             "BearerAuth": {"type": "http", "scheme": "bearer"},
             "SessionCookie": {
@@ -479,5 +542,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(APIFlaskHTTPError, _handle_apiflask_error)
     app.register_error_handler(ApiAuthError, _handle_auth_error)
     app.register_error_handler(ApiError, _handle_api_error)
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, _handle_database_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_exception)

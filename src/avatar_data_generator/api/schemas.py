@@ -142,6 +142,11 @@ class TaskOut(Schema):
     batches_total = fields.Integer(required=True)
     batches_done = fields.Integer(required=True)
     provider = fields.String(required=True)
+    created_by = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Username of who created it; null for the command line"},
+    )
     created_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     started_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     finished_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})

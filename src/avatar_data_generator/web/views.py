@@ -19,11 +19,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import Integer, cast, func, select
 from werkzeug.wrappers import Response
 
-from avatar_data_generator import auth, queue, tasks
+from avatar_data_generator import accounts, auth, queue, tasks
 from avatar_data_generator.config import PROVIDERS
 from avatar_data_generator.db import db, is_postgres, utcnow
 from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
@@ -34,9 +33,10 @@ from avatar_data_generator.models import (
     QueueSample,
     TaskStatus,
 )
-from avatar_data_generator.web import filters
+from avatar_data_generator.web import errors, filters
 
 bp = Blueprint("web", __name__)
+errors.register(bp)
 
 TASKS_PER_PAGE = 20
 PERSONAS_PER_PAGE = 24
@@ -298,19 +298,16 @@ def login() -> Any:
         password = request.form.get("password", "")
         if "\x00" in username or "\x00" in password:
             error, status = "Invalid username or password.", 400
-        elif auth.login_throttled(username):
-            error = "Too many failed attempts. Wait 15 minutes and try again."
-            status = 429
         else:
-            from avatar_data_generator.accounts import authenticate
-
-            user = authenticate(username, password) if username and password else None
-            if user is None:
-                auth.record_login_failure(username)
+            result = auth.attempt_login(username, password)
+            if result.throttled:
+                error = "Too many failed attempts. Wait 15 minutes and try again."
+                status = 429
+            elif result.user is None:
                 error = "Invalid username or password."
             else:
-                auth.clear_login_failures(username)
-                login_user(user, remember=request.form.get("remember") == "on")
+                auth.start_session()
+                login_user(result.user, remember=request.form.get("remember") == "on")
                 return redirect(next_url)
     return (
         render_template("login.html", error=error, username=username, next=next_url),
@@ -325,6 +322,9 @@ def logout() -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for("web.login"))
         return render_template("logout.html")
+    if current_user.is_authenticated:
+        # Every session of this user ends, copies of this cookie and remember-me included.
+        accounts.end_sessions(int(current_user.id))
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("web.login"))
@@ -373,6 +373,7 @@ def generate() -> Any:
                     seed=values["seed"] or None,
                     bio_settings=settings,
                     user_id=int(current_user.id),
+                    created_by=current_user.username,
                 )
             except tasks.TaskInputError as exc:
                 errors[_form_field_for(exc.field)] = exc.message
@@ -473,6 +474,7 @@ def task_detail(task_id: str) -> Any:
         view=view,
         batch_avg=float(batch_avg) if batch_avg is not None else None,
         limits=limits,
+        can_manage=tasks.can_manage(task, current_user),
         live=task.status not in filters.FINISHED,
         now=datetime.now(UTC),
     )
@@ -496,13 +498,17 @@ def task_retry(task_id: str) -> Response:
     )
 
 
-def _act_on_task(action: Callable[[str], Any], task_id: str, done: str, category: str) -> Response:
-    """Cancel or retry, then back to the task's page with what happened."""
+def _act_on_task(
+    action: Callable[[str, Any], Any], task_id: str, done: str, category: str
+) -> Response:
+    """Cancel or retry (owner or admin), then back to the task's page with what happened."""
     try:
-        action(task_id)
+        action(task_id, current_user._get_current_object())
         flash(done, category)
     except tasks.TaskNotFound:
         abort(404)
+    except tasks.TaskForbidden as exc:
+        abort(403, description=errors.sentence(str(exc)) + ".")
     except tasks.TaskStateError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.task_detail", task_id=task_id))
@@ -514,10 +520,12 @@ def _act_on_task(action: Callable[[str], Any], task_id: str, done: str, category
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings_page() -> Any:
-    """The saved default bio settings."""
+    """The saved default bio settings: everyone reads them, admins change them."""
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
+        if not auth.is_admin():
+            abort(403, description="Only admins can change the team's default bio settings.")
         settings, values = parse_bio_form(request.form, errors)
         if not errors:
             try:
@@ -536,6 +544,8 @@ def settings_page() -> Any:
             errors=errors,
             platforms=PLATFORM_LIMITS,
             genders=GENDERS,
+            can_edit=auth.is_admin(),
+            admins=accounts.admin_names(),
         ),
         status,
     )
@@ -651,33 +661,4 @@ def dashboard() -> Any:
         depth_chart=chart(_series(list(depth), 900, 96, now), "area", "tasks waiting"),
         now=now,
         live=True,
-    )
-
-
-# ---------------------------------------------------------------- errors
-
-
-@bp.errorhandler(404)
-def not_found(_error: Exception) -> Any:
-    """A page that does not exist, inside the app's frame."""
-    return (
-        render_template(
-            "error.html",
-            title="Not found",
-            message="There is nothing here. The task may have been deleted, or the link is wrong.",
-        ),
-        404,
-    )
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(_error: Exception) -> Any:
-    """A form that lost its CSRF token (e.g. an old tab): explain, do not crash."""
-    return (
-        render_template(
-            "error.html",
-            title="Form expired",
-            message="This form is out of date. Go back, reload the page and submit it again.",
-        ),
-        400,
     )
