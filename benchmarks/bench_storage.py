@@ -25,8 +25,8 @@ def run(quick: bool) -> dict[str, Any]:
     from avatar_data_generator.generation.base import BatchRequest
     from avatar_data_generator.generation.local import LocalProvider
     from avatar_data_generator.generation.pipeline import validate_batch
+    from avatar_data_generator.queue import storage_row
     from avatar_data_generator.tasks import create_task
-    from avatar_data_generator.workers.runner import storage_row
 
     batch_size = 100
     per_task = 10_000 if quick else 50_000
@@ -50,7 +50,7 @@ def run(quick: bool) -> dict[str, Any]:
                     batch.task_id, batch.batch_index, batch.size, "en", {}, seed=batch.id
                 )
                 outcome = validate_batch(request, provider.generate(request), "thumbs")
-                prepared.append((batch, [storage_row(p) for p in outcome.personas]))
+                prepared.append((batch, list(map(storage_row, outcome.personas, outcome.keys))))
             t_validated = time.perf_counter()
             by_task = {t: [p for p in prepared if p[0].task_id == t] for t in task_ids}
             written = _store(engine, owner, by_task[task_ids[0]])

@@ -1,14 +1,11 @@
-"""The database handle, UTC timestamps, engine tuning per dialect and the advisory lock helper."""
+"""The database handle, UTC timestamps, engine tuning per dialect, refused writes."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 import time
-import zlib
 from collections import deque
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -217,25 +214,6 @@ def init_app(app: Flask) -> None:
         event.listen(db.engine, "handle_error", failures.record)
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
-
-
-def advisory_key(name: str) -> int:
-    """A stable 32-bit key for pg advisory locks derived from a name."""
-    return zlib.crc32(name.encode())
-
-
-@contextlib.contextmanager
-def advisory_lock(conn: Connection, name: str) -> Iterator[None]:
-    """Hold a session advisory lock on PostgreSQL (no-op elsewhere) for the block."""
-    if not is_postgres(conn):
-        yield
-        return
-    key = advisory_key(name)
-    conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
 
 
 def psycopg_conninfo(engine: Engine) -> str:

@@ -15,10 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
 
 from avatar_data_generator import queue
-from avatar_data_generator.db import db, is_postgres, write_failures
+from avatar_data_generator.db import db, write_failures
 
 bp = Blueprint("health", __name__)
 
@@ -85,20 +84,11 @@ def provider_load(app: Flask, conn: Any) -> dict[str, Any]:
     cap = int(app.config.get("FLOWISE_MAX_CONCURRENCY", 0) or 0)
     processes: int | None = None
     source = "this process"
-    if is_postgres(conn):
-        try:
-            processes = int(
-                conn.execute(
-                    text(
-                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND query = :listen"
-                    ),
-                    {"listen": f"LISTEN {queue.NOTIFY_CHANNEL}"},
-                ).scalar_one()
-            )
-            source = "LISTEN connections in pg_stat_activity (all hosts)"
-        except Exception:
-            processes = None
+    try:
+        processes = queue.listening_workers(conn)
+        source = "LISTEN connections in pg_stat_activity (all hosts)"
+    except Exception:
+        processes = None
     if not processes:
         env_workers = os.environ.get("GUNICORN_WORKERS")
         processes = int(env_workers) if env_workers and env_workers.isdigit() else 1
@@ -129,7 +119,7 @@ def healthz() -> ResponseReturnValue:
     started = time.monotonic()
     try:
         with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            queue.ping(conn)
             body["database"] = {
                 "reachable": True,
                 "dialect": conn.dialect.name,

@@ -16,17 +16,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.db import advisory_key, db, is_postgres, writing
-from avatar_data_generator.models import TaskStatus
-from avatar_data_generator.queue import _sqlite_ts
+from avatar_data_generator.db import db, writing
+from avatar_data_generator.queue import prune as prune_sql
+from avatar_data_generator.queue.locks import advisory_unlock, try_advisory_lock
 
 log = logging.getLogger("avatar_data_generator.housekeeping")
 
@@ -47,37 +45,6 @@ class PruneResult:
     batches: int = 0
 
 
-def _cutoff(conn: Connection, days: int) -> Any:
-    moment = datetime.now(UTC) - timedelta(days=days)
-    return moment if is_postgres(conn) else _sqlite_ts(moment)
-
-
-def _delete_batch(conn: Connection, cutoff: Any, size: int) -> int:
-    """Delete up to `size` finished tasks older than the cutoff; their rows cascade."""
-    finished = ", ".join(f"'{s}'" for s in TaskStatus.finished())
-    result = conn.execute(
-        text(
-            "DELETE FROM generation_tasks WHERE id IN ("
-            " SELECT id FROM generation_tasks"
-            f" WHERE status IN ({finished}) AND COALESCE(finished_at, updated_at) < :cutoff"
-            " ORDER BY id LIMIT :size)"
-        ),
-        {"cutoff": cutoff, "size": size},
-    )
-    return int(result.rowcount or 0)
-
-
-def _delete_samples(conn: Connection, cutoff: Any, size: int) -> int:
-    result = conn.execute(
-        text(
-            "DELETE FROM queue_samples WHERE id IN ("
-            " SELECT id FROM queue_samples WHERE sampled_at < :cutoff ORDER BY id LIMIT :size)"
-        ),
-        {"cutoff": cutoff, "size": size},
-    )
-    return int(result.rowcount or 0)
-
-
 def prune(
     engine: Engine,
     retention_days: int,
@@ -90,32 +57,30 @@ def prune(
     """
     if retention_days <= 0:
         return PruneResult(ran=False)
-    key = advisory_key(LOCK_NAME)
     deadline = time.monotonic() + budget_seconds
     with engine.connect() as conn:
-        postgres = is_postgres(conn)
-        if postgres:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            conn.commit()
-            if not got:
-                log.info("Housekeeping skipped: another process is pruning")
-                return PruneResult(ran=False)
+        got = try_advisory_lock(conn, LOCK_NAME)
+        conn.commit()
+        if not got:
+            log.info("Housekeeping skipped: another process is pruning")
+            return PruneResult(ran=False)
         result = PruneResult(ran=True)
         try:
-            cutoff = _cutoff(conn, retention_days)
-            for delete, field in ((_delete_batch, "tasks"), (_delete_samples, "samples")):
+            for delete, field in (
+                (prune_sql.delete_finished_tasks, "tasks"),
+                (prune_sql.delete_queue_samples, "samples"),
+            ):
                 while time.monotonic() < deadline:
-                    deleted = delete(conn, cutoff, batch_size)
+                    deleted = delete(conn, retention_days, batch_size)
                     conn.commit()
                     setattr(result, field, getattr(result, field) + deleted)
                     result.batches += 1
                     if deleted < batch_size:
                         break
         finally:
-            if postgres:
-                conn.rollback()
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+            conn.rollback()
+            advisory_unlock(conn, LOCK_NAME)
+            conn.commit()
     if result.tasks or result.samples:
         log.info(
             "Housekeeping: pruned %d finished task(s) and %d queue sample(s) older than %d days",

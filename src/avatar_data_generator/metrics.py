@@ -28,9 +28,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import text
 
-from avatar_data_generator import events
+from avatar_data_generator import events, queue
 from avatar_data_generator.models import TaskStatus
 
 log = logging.getLogger("avatar_data_generator.metrics")
@@ -180,37 +179,20 @@ class QueueCollector(Collector):
         )
         try:
             with self.app.app_context(), db.engine.connect() as conn:
-                rows = conn.execute(
-                    text(
-                        "SELECT status, COUNT(*), COALESCE(SUM(generated), 0)"
-                        " FROM generation_tasks GROUP BY status"
-                    )
-                ).all()
-                counts: dict[str, int] = {r[0]: int(r[1]) for r in rows}
-                personas = sum(int(r[2]) for r in rows)
-                batch_counts: dict[str, int] = dict(
-                    conn.execute(
-                        text(
-                            "SELECT status, COUNT(*) FROM generation_batches"
-                            " WHERE status IN ('pending', 'running') GROUP BY status"
-                        )
-                    ).all()
-                )
-                created = conn.execute(
-                    text("SELECT MIN(created_at) FROM generation_tasks WHERE status = 'pending'")
-                ).scalar()
+                figures = queue.gauges(conn)
         except Exception as exc:
             log.warning("metrics: the database did not answer: %s", exc)
             up.add_metric([], 0)
             yield up
             return
+        counts, batch_counts = figures.tasks_by_status, figures.batches_by_status
         for status in TaskStatus:
             by_status.add_metric([status.value], int(counts.get(status.value, 0)))
         depth.add_metric([], int(counts.get(TaskStatus.PENDING.value, 0)))
         for batch_status in ("pending", "running"):
             batches.add_metric([batch_status], int(batch_counts.get(batch_status, 0)))
-        oldest.add_metric([], _age_seconds(created))
-        stored.add_metric([], personas)
+        oldest.add_metric([], _age_seconds(figures.oldest_pending_created_at))
+        stored.add_metric([], figures.personas_stored)
         up.add_metric([], 1)
         yield from (by_status, depth, batches, oldest, stored, up)
 

@@ -11,7 +11,8 @@ from flask import Flask
 from sqlalchemy import text
 
 from avatar_data_generator import events, housekeeping, queue
-from avatar_data_generator.db import advisory_key, db, psycopg_conninfo
+from avatar_data_generator.db import db, psycopg_conninfo
+from avatar_data_generator.queue.locks import advisory_key
 from tests.conftest import AppFactory
 
 
@@ -133,7 +134,7 @@ def test_claim_statement_uses_its_partial_index(make_app: AppFactory, pg_url: st
         _seed_tasks(conn, 4000, "completed", 1, results=1)
         active = _seed_tasks(conn, 5, "pending", 0, results=1)
         conn.execute(text("ANALYZE"))
-    statement = queue.claim_sql(queue._CLAIM_POSTGRES, 5)
+    statement = queue.claim.claim_sql(queue.claim.CLAIM_POSTGRES, 5)
     owner = str(uuid.uuid4())
     params = {"owner": owner, "secs": 60.0, "task_id": None}
     with app.app_context(), db.engine.connect() as conn:
@@ -157,7 +158,7 @@ def test_claim_reads_only_its_window_when_statistics_are_stale(
         conn.execute(text("UPDATE generation_batches SET available_at = now() + interval '1 hour'"))
         conn.execute(text("ANALYZE"))
         conn.execute(text("UPDATE generation_batches SET available_at = now()"))
-    statement = queue.claim_sql(queue._CLAIM_POSTGRES, 4)
+    statement = queue.claim.claim_sql(queue.claim.CLAIM_POSTGRES, 4)
     params = {"owner": "probe", "secs": 60.0, "task_id": None}
     with app.app_context(), db.engine.connect() as conn:
         plan = conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement), params).scalar()

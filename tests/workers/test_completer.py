@@ -17,7 +17,7 @@ from avatar_data_generator.queue import BatchResult, ClaimedBatch
 from avatar_data_generator.workers.completer import BatchCompleter
 from tests.conftest import AppFactory
 from tests.faults.helpers import wait_until
-from tests.test_queue import claim, lock_waits, persona, submit, task_row
+from tests.queue.helpers import claim, lock_waits, persona, submit, task_row
 
 
 @contextmanager

@@ -69,6 +69,8 @@ class BatchOutcome:
     """Validated personas ready to store, plus what validation saw (for the quality report)."""
 
     personas: list[dict[str, Any]]
+    #: Each persona's dedupe key (`pipeline.dedupe_key`), computed once, in the same order.
+    keys: list[str] = field(default_factory=list)
     quality: dict[str, Any] = field(default_factory=dict)
     tokens: int | None = None
     model: str | None = None

@@ -283,6 +283,7 @@ def validate_batch(
     seen_users: set[str] = set()
     seen_emails: set[str] = set()
     personas: list[dict[str, Any]] = []
+    keys: list[str] = []
     for raw in response.items:
         if not isinstance(raw, dict):
             rejected["not_an_object"] += 1
@@ -354,11 +355,11 @@ def validate_batch(
         persona["avatar"] = avatar_for(avatar_style, persona, key)
         persona["synthetic"] = True
         personas.append(persona)
-        genders[item.gender] += 1
-    surplus = personas[request.count :]
-    personas = personas[: request.count]
-    for p in surplus:
-        genders[p["gender"]] -= 1
+        keys.append(key)
+        if len(personas) == request.count:
+            break  # a model that sends more than asked: the rest is not looked at
+    for persona in personas:
+        genders[persona["gender"]] += 1
     quality: dict[str, Any] = {
         "asked": request.count,
         "received": len(response.items),
@@ -373,7 +374,11 @@ def validate_batch(
         "gender": {g: n for g, n in genders.items() if n},
     }
     return BatchOutcome(
-        personas=personas, quality=quality, tokens=response.tokens, model=response.model
+        personas=personas,
+        keys=keys,
+        quality=quality,
+        tokens=response.tokens,
+        model=response.model,
     )
 
 

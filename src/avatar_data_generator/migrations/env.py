@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
-from avatar_data_generator.db import advisory_lock, db
+from avatar_data_generator.db import db
+from avatar_data_generator.queue.locks import advisory_lock
 
 MIGRATION_LOCK = "avatar_data_generator.migrations"
 

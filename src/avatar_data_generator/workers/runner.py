@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -19,7 +18,7 @@ from flask import Flask
 from avatar_data_generator import events, queue
 from avatar_data_generator.db import db, is_postgres, writing
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
-from avatar_data_generator.generation.pipeline import dedupe_key, validate_batch
+from avatar_data_generator.generation.pipeline import validate_batch
 from avatar_data_generator.generation.registry import get_provider
 from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.models import TaskStatus
@@ -44,20 +43,6 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
     if retry_after is not None:
         delay = max(delay, min(retry_after, cap * 5))
     return delay
-
-
-def storage_row(persona: dict[str, Any]) -> dict[str, Any]:
-    """The columns a persona is stored with: dedupe keys beside the whole object."""
-    return {
-        "id": persona["id"],
-        "first_name": persona["first_name"],
-        "last_name": persona["last_name"],
-        "date_of_birth": date.fromisoformat(persona["date_of_birth"]),
-        "username": persona["username"],
-        "email": persona["email"],
-        "dedupe_key": dedupe_key(persona),
-        "data": persona,
-    }
 
 
 class Worker:
@@ -290,7 +275,7 @@ class Worker:
             "Batch %d: Received response in %.2fs", batch.batch_index + 1, elapsed, extra=extra
         )
         validated = validate_batch(request, response, cfg["AVATAR_STYLE"])
-        rows = [storage_row(p) for p in validated.personas]
+        rows = list(map(queue.storage_row, validated.personas, validated.keys))
         budget = queue.topup_budget(batch.requested, batch.batch_size, cfg["MAX_TOPUP_RATIO"])
         future = self.completer.submit(
             queue.BatchResult(

@@ -13,7 +13,8 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import Engine
 
-from avatar_data_generator.db import advisory_key, psycopg_conninfo
+from avatar_data_generator.db import psycopg_conninfo
+from avatar_data_generator.queue.locks import SLOT_TRY, SLOT_UNLOCK, advisory_key
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,7 @@ class ProviderSlots:
                 slot = (start + i) % self.capacity
                 if slot in self._held:
                     continue
-                row = conn.execute(
-                    "SELECT pg_try_advisory_lock(%s, %s)", (SLOT_NAMESPACE, slot)
-                ).fetchone()
+                row = conn.execute(SLOT_TRY, (SLOT_NAMESPACE, slot)).fetchone()
                 if row and row[0]:
                     self._held.add(slot)
                     return slot
@@ -102,7 +101,7 @@ class ProviderSlots:
             self._held.discard(slot)
             try:
                 if self._conn is not None and not self._conn.closed:
-                    self._conn.execute("SELECT pg_advisory_unlock(%s, %s)", (SLOT_NAMESPACE, slot))
+                    self._conn.execute(SLOT_UNLOCK, (SLOT_NAMESPACE, slot))
             except psycopg.Error:
                 self._close()
 

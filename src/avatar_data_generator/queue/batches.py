@@ -1,0 +1,162 @@
+"""What submitting, finishing and retrying share: plans, batch rows, the fence, ending a task."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+from sqlalchemy.engine import Connection
+
+from avatar_data_generator.db import is_postgres
+from avatar_data_generator.queue.dialect import ACTIVE, Clock, sql, utc_type
+
+NOTIFY_CHANNEL = "avatar_data_generator_work"
+
+
+def plan_batches(requested: int, batch_size: int) -> list[int]:
+    """Split a request into batch sizes: full batches and one remainder."""
+    full, rest = divmod(requested, batch_size)
+    return [batch_size] * full + ([rest] if rest else [])
+
+
+def topup_budget(requested: int, batch_size: int, ratio: float) -> int:
+    """How many extra calls a task may make to make up for short or duplicate batches."""
+    return max(1, math.ceil(len(plan_batches(requested, batch_size)) * ratio))
+
+
+def insert_batches(
+    conn: Connection, task_id: str, sizes: list[int], first_index: int = 0, topup: bool = False
+) -> None:
+    """Create pending batch rows of the given sizes for a task."""
+    clock = Clock(conn)
+    conn.execute(
+        sql(
+            "INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status,"
+            " attempts, generated, available_at)"
+            f" VALUES (:task_id, :batch_index, :size, :topup, 'pending', 0, 0, {clock.now})"
+        ),
+        [
+            {"task_id": task_id, "batch_index": first_index + i, "size": s, "topup": topup}
+            | clock.params
+            for i, s in enumerate(sizes)
+        ],
+    )
+
+
+def notify_new_work(conn: Connection, payload: str = "") -> None:
+    """NOTIFY every listening worker; delivered only when this transaction commits."""
+    if is_postgres(conn):
+        conn.execute(
+            sql("SELECT pg_notify(:channel, :payload)"),
+            {"channel": NOTIFY_CHANNEL, "payload": payload},
+        )
+
+
+def next_batch_index(conn: Connection, task_id: str) -> int:
+    """The index a new batch of this task gets."""
+    return int(
+        conn.execute(
+            sql(
+                "SELECT COALESCE(max(batch_index), -1) + 1 FROM generation_batches"
+                " WHERE task_id = :t"
+            ),
+            {"t": task_id},
+        ).scalar_one()
+    )
+
+
+def count_topups(conn: Connection, task_id: str) -> int:
+    """Top-up batches this task has queued so far."""
+    return int(
+        conn.execute(
+            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t AND is_topup"),
+            {"t": task_id},
+        ).scalar_one()
+    )
+
+
+def add_topup(conn: Connection, task_id: str, size: int) -> int:
+    """Queue a top-up batch of `size` personas and count it in the task; returns its index."""
+    index = next_batch_index(conn, task_id)
+    insert_batches(conn, task_id, [size], index, topup=True)
+    conn.execute(
+        sql("UPDATE generation_tasks SET batches_total = batches_total + 1 WHERE task_id = :t"),
+        {"t": task_id},
+    )
+    notify_new_work(conn, task_id)
+    return index
+
+
+class BatchCounts(NamedTuple):
+    """A task's batches counted: all, done, personas stored by them, personas still queued."""
+
+    total: int
+    done: int
+    generated: int
+    queued: int
+
+
+def batch_counts(conn: Connection, task_id: str) -> BatchCounts:
+    """Count a task's batches in one statement (the task's own counters follow from these)."""
+    row = conn.execute(
+        sql(
+            "SELECT count(*) AS total,"
+            " COALESCE(sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS done,"
+            " COALESCE(sum(CASE WHEN status = 'done' THEN generated ELSE 0 END), 0) AS generated,"
+            " COALESCE(sum(CASE WHEN status IN ('pending', 'running') THEN size ELSE 0 END), 0)"
+            " AS queued FROM generation_batches WHERE task_id = :t"
+        ),
+        {"t": task_id},
+    ).one()
+    return BatchCounts(int(row.total), int(row.done), int(row.generated), int(row.queued))
+
+
+def fence(
+    conn: Connection, batch_id: int, owner: str, assignments: str, extra: dict[str, Any]
+) -> bool:
+    """Update a running batch only if this process still holds its lease (and end the lease)."""
+    result = conn.execute(
+        sql(
+            f"UPDATE generation_batches SET {assignments}, lease_owner = NULL,"
+            " lease_expires_at = NULL"
+            " WHERE id = :id AND lease_owner = :owner AND status = 'running'"
+        ),
+        {"id": batch_id, "owner": owner} | extra,
+    )
+    return result.rowcount == 1
+
+
+def fail_task(conn: Connection, task_id: str, error: str) -> bool:
+    """End an unfinished task as `failed` with a reason."""
+    clock = Clock(conn)
+    now = clock.now
+    result = conn.execute(
+        sql(
+            f"UPDATE generation_tasks SET status = 'failed', error = :error,"
+            f" finished_at = {now}, updated_at = {now}"
+            f" WHERE task_id = :task_id AND status IN {ACTIVE}"
+        ),
+        {"task_id": task_id, "error": error} | clock.params,
+    )
+    return result.rowcount == 1
+
+
+def complete_task(conn: Connection, task_id: str) -> float | None:
+    """Every persona is stored: `completed` at once; returns the seconds since it started.
+
+    Avatars are stored with each persona as (style, seed) and the quality report is kept up
+    to date batch by batch, so post-processing has nothing left to write.
+    """
+    clock = Clock(conn)
+    now = clock.now
+    row = conn.execute(
+        sql(
+            f"UPDATE generation_tasks SET status = 'completed', finished_at = {now},"
+            f" updated_at = {now} WHERE task_id = :t AND status IN {ACTIVE}"
+            " RETURNING started_at, finished_at"
+        ).columns(started_at=utc_type(), finished_at=utc_type()),
+        {"t": task_id} | clock.params,
+    ).first()
+    if row is None or row.started_at is None:
+        return None
+    return float((row.finished_at - row.started_at).total_seconds())
