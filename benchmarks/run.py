@@ -31,6 +31,7 @@ MODULES = (
     "utilization",
     "export",
     "sqlite_pages",
+    "cancel_retry",
 )
 GOALS: dict[str, tuple[str, float]] = {
     "pickup_latency_p99_ms": ("<", 100),
@@ -41,6 +42,9 @@ GOALS: dict[str, tuple[str, float]] = {
     "local_provider_personas_per_s": (">=", 10_000),
     "scheduler_idle_rss_mb": ("<", 5),
     "sqlite_page_p95_ms_under_load": ("<", 150),
+    "cancel_retry_stuck_tasks": ("<=", 0),
+    "cancel_retry_extra_personas": ("<=", 0),
+    "cancel_retry_missing_personas": ("<=", 0),
 }
 
 
