@@ -11,7 +11,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-PROVIDERS = ("local", "flowise", "openai")
+from avatar_data_generator.generation.providers import NAMES as PROVIDERS
 
 
 def _bool(value: str) -> bool:

@@ -198,7 +198,7 @@ def create_task(
 
 def _provenance(provider: str) -> dict[str, Any]:
     """What identifies a provider, built once per app (building it opens an HTTP client)."""
-    from avatar_data_generator.generation.registry import provenance_for
+    from avatar_data_generator.generation.providers import provenance_for
 
     cache: dict[str, dict[str, Any]] = current_app.extensions.setdefault("avatar_provenance", {})
     if provider not in cache:

@@ -13,7 +13,7 @@ from avatar_data_generator.generation.bio_settings import (
     BioSettingsError,
     validate_bio_settings,
 )
-from avatar_data_generator.generation.pipeline import parse_items
+from avatar_data_generator.generation.parse import parse_items
 
 json_leaf = (
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=30)

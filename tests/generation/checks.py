@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
+from hypothesis import HealthCheck, settings
+
+from avatar_data_generator.generation.base import BatchRequest
+from avatar_data_generator.generation.bio_settings import (
+    PLATFORM_LIMITS,
+    default_bio_settings,
+    validate_bio_settings,
+)
 from avatar_data_generator.generation.pipeline import (
     PERSONA_FIELDS,
     age_on,
@@ -41,3 +48,35 @@ def assert_valid_personas(
         assert len(values) == len(set(values)), f"duplicate {key}"
     keys = [dedupe_key(p) for p in personas]
     assert len(keys) == len(set(keys)), "duplicate name + birth date"
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def persona(n: int, **over: Any) -> dict[str, Any]:
+    """A well-formed raw persona."""
+    base = {
+        "first_name": f"Ana{n}",
+        "last_name": "López",
+        "gender": "female",
+        "date_of_birth": (date(1990, 1, 1) + timedelta(days=n)).isoformat(),
+        "country": "Spain",
+        "city": "Madrid",
+        "nationality": "Spanish",
+        "occupation": "nurse",
+        "education": "BSc",
+        "interests": ["chess"],
+        "personality": "calm",
+        "username": f"ana_{n}",
+        "email": f"ana{n}@gmail.com",
+        "bios": {"x": "hola", "instagram": "hi"},
+    }
+    base.update(over)
+    return base
+
+
+def request_for(count: int, **settings_over: Any) -> BatchRequest:
+    """A batch request with the default bio settings, changed where asked."""
+    return BatchRequest(
+        "t", 0, count, "en", validate_bio_settings(default_bio_settings() | settings_over)
+    )

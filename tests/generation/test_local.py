@@ -13,7 +13,7 @@ from avatar_data_generator.generation.base import BatchRequest
 from avatar_data_generator.generation.bio_settings import validate_bio_settings
 from avatar_data_generator.generation.local import LocalProvider, place_for
 from avatar_data_generator.generation.pipeline import age_on, grapheme_count, validate_batch
-from avatar_data_generator.generation.registry import get_provider
+from avatar_data_generator.generation.providers import get_provider
 from avatar_data_generator.workers.task_processor import process_single_task
 from tests.conftest import AppFactory
 from tests.generation.checks import assert_valid_personas

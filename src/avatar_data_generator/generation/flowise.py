@@ -6,41 +6,29 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
-from avatar_data_generator.generation.base import BatchRequest, ProviderError, ProviderResponse
-from avatar_data_generator.generation.http import (
-    MAX_ANSWER_BYTES,
-    classify_response,
-    classify_transport,
-    decode_json,
-    make_client,
-    post_json,
-    public_url,
-)
-from avatar_data_generator.generation.pipeline import parse_items
+from avatar_data_generator.generation.base import BatchRequest, ProviderResponse
+from avatar_data_generator.generation.http import decode_json, public_url
+from avatar_data_generator.generation.parse import parse_items
 from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, vars_for
-from avatar_data_generator.generation.sanitize import describe_answer
-
-LABEL = "Flowise"
+from avatar_data_generator.generation.remote import RemoteProvider
 
 
-class FlowiseProvider:
+class FlowiseProvider(RemoteProvider):
     """Calls one Flowise chatflow's prediction API, a fresh chatId per request."""
 
     name = "flowise"
+    label = "Flowise"
+    key_hint = "check FLOWISE_API_KEY"
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
-        base = settings.get("FLOWISE_API_URL")
-        chatflow = settings.get("FLOWISE_CHATFLOW_ID")
-        if not base or not chatflow:
-            raise ValueError("FLOWISE_API_URL and FLOWISE_CHATFLOW_ID must be set for flowise")
-        self.base_url = str(base).rstrip("/")
-        self.chatflow_id = str(chatflow).strip()
-        self.url = f"{self.base_url}/api/v1/prediction/{self.chatflow_id}"
-        self.timeout = float(settings.get("FLOWISE_TIMEOUT") or 300)
-        self.max_bytes = int(settings.get("PROVIDER_MAX_ANSWER_BYTES") or MAX_ANSWER_BYTES)
-        self.client = make_client(self.timeout, settings.get("FLOWISE_API_KEY") or None)
+        self.base_url = str(settings["FLOWISE_API_URL"]).rstrip("/")
+        self.chatflow_id = str(settings["FLOWISE_CHATFLOW_ID"]).strip()
+        super().__init__(
+            f"{self.base_url}/api/v1/prediction/{self.chatflow_id}",
+            float(settings.get("FLOWISE_TIMEOUT") or 300),
+            settings.get("FLOWISE_API_KEY") or None,
+            settings,
+        )
 
     def provenance(self) -> dict[str, Any]:
         """Identify the chatflow and the prompt."""
@@ -62,19 +50,7 @@ class FlowiseProvider:
 
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One prediction call for one batch."""
-        try:
-            response = post_json(
-                self.client,
-                self.url,
-                self.request_body(request),
-                timeout=self.timeout,
-                max_bytes=self.max_bytes,
-                label=LABEL,
-            )
-        except httpx.HTTPError as exc:
-            raise classify_transport(LABEL, self.url, exc, self.timeout) from exc
-        if response.status_code >= 400:
-            raise classify_response(LABEL, response, "check FLOWISE_API_KEY")
+        response = self.post(self.request_body(request))
         data = decode_json(response)
         payload: Any
         if isinstance(data, dict) and data.get("json") not in (None, "", {}):
@@ -85,9 +61,5 @@ class FlowiseProvider:
             payload = data
         items, repaired = parse_items(payload)
         if not items:
-            raise ProviderError(
-                f"{LABEL} answered without any personas: {describe_answer(payload)}",
-                retryable=True,
-                status_code=response.status_code,
-            )
+            raise self.no_personas(payload, response.status_code)
         return ProviderResponse(items=items, repaired=repaired, model=f"flowise:{self.chatflow_id}")

@@ -5,23 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from avatar_data_generator.generation.base import BatchRequest, ProviderError, ProviderResponse
-from avatar_data_generator.generation.http import (
-    MAX_ANSWER_BYTES,
-    classify_response,
-    classify_transport,
-    decode_json,
-    make_client,
-    post_json,
-    public_url,
-)
-from avatar_data_generator.generation.pipeline import parse_items
+from avatar_data_generator.generation.http import decode_json, public_url
+from avatar_data_generator.generation.parse import parse_items
 from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, persona_schema
-from avatar_data_generator.generation.sanitize import clean_text, describe_answer
+from avatar_data_generator.generation.remote import RemoteProvider
+from avatar_data_generator.generation.sanitize import clean_text
 
-LABEL = "The OpenAI-compatible server"
 SYSTEM = (
     "You write synthetic persona data for software testing. The people are fictional. "
     "Answer with JSON that matches the given schema, nothing else."
@@ -40,24 +30,22 @@ def usage_tokens(usage: Any) -> int | None:
     return sum(numbers) if numbers else None
 
 
-class OpenAIProvider:
+class OpenAIProvider(RemoteProvider):
     """POST {OPENAI_BASE_URL}/chat/completions with response_format json_schema."""
 
     name = "openai"
+    label = "The OpenAI-compatible server"
+    key_hint = "check OPENAI_API_KEY"
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
-        base = settings.get("OPENAI_BASE_URL")
-        model = settings.get("OPENAI_MODEL")
-        if not base or not model:
-            raise ValueError("OPENAI_BASE_URL and OPENAI_MODEL must be set for openai")
-        self.base_url = str(base).rstrip("/")
-        self.url = f"{self.base_url}/chat/completions"
-        self.model = str(model)
-        self.timeout = float(
-            settings.get("OPENAI_TIMEOUT") or settings.get("FLOWISE_TIMEOUT") or 300
+        self.base_url = str(settings["OPENAI_BASE_URL"]).rstrip("/")
+        self.model = str(settings["OPENAI_MODEL"])
+        super().__init__(
+            f"{self.base_url}/chat/completions",
+            float(settings.get("OPENAI_TIMEOUT") or settings.get("FLOWISE_TIMEOUT") or 300),
+            settings.get("OPENAI_API_KEY") or None,
+            settings,
         )
-        self.max_bytes = int(settings.get("PROVIDER_MAX_ANSWER_BYTES") or MAX_ANSWER_BYTES)
-        self.client = make_client(self.timeout, settings.get("OPENAI_API_KEY") or None)
 
     def provenance(self) -> dict[str, Any]:
         """Identify the server, the model and the prompt."""
@@ -92,19 +80,7 @@ class OpenAIProvider:
 
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One chat completion for one batch."""
-        try:
-            response = post_json(
-                self.client,
-                self.url,
-                self.request_body(request),
-                timeout=self.timeout,
-                max_bytes=self.max_bytes,
-                label=LABEL,
-            )
-        except httpx.HTTPError as exc:
-            raise classify_transport(LABEL, self.url, exc, self.timeout) from exc
-        if response.status_code >= 400:
-            raise classify_response(LABEL, response, "check OPENAI_API_KEY")
+        response = self.post(self.request_body(request))
         data = decode_json(response)
         try:
             choice = data["choices"][0]
@@ -112,31 +88,22 @@ class OpenAIProvider:
             if not isinstance(message, dict):
                 raise TypeError
         except (KeyError, IndexError, TypeError, AttributeError):
-            raise ProviderError(
-                f"{LABEL} sent an answer without choices: {describe_answer(data)}",
-                retryable=True,
-                status_code=response.status_code,
-            ) from None
+            raise self.no_personas(data, response.status_code, "choices") from None
         if message.get("refusal"):
             raise ProviderError(
                 f"The model refused the request: {clean_text(str(message['refusal']))[:300]}",
                 retryable=False,
                 status_code=response.status_code,
             )
-        tokens = usage_tokens(data.get("usage"))
-        truncated = choice.get("finish_reason") == "length" if isinstance(choice, dict) else False
+        truncated = choice.get("finish_reason") == "length"
         content = message.get("content")
         items, repaired = parse_items(content if isinstance(content, str | dict | list) else "")
         if not items and not truncated:
-            raise ProviderError(
-                f"{LABEL} answered without any personas: {describe_answer(content)}",
-                retryable=True,
-                status_code=response.status_code,
-            )
+            raise self.no_personas(content, response.status_code)
         return ProviderResponse(
             items=items,
             repaired=repaired,
             truncated=truncated,
-            tokens=tokens,
+            tokens=usage_tokens(data.get("usage")),
             model=str(data.get("model") or self.model),
         )

@@ -19,7 +19,7 @@ from avatar_data_generator import events, queue
 from avatar_data_generator.db import db, is_postgres, writing
 from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
 from avatar_data_generator.generation.pipeline import validate_batch
-from avatar_data_generator.generation.registry import get_provider
+from avatar_data_generator.generation.providers import get_provider
 from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.queue import ClaimedBatch, FinishedBatch

@@ -1,0 +1,60 @@
+"""What the Flowise and OpenAI-compatible providers share: one client and a bounded call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from avatar_data_generator.generation.base import ProviderError
+from avatar_data_generator.generation.http import (
+    MAX_ANSWER_BYTES,
+    classify_response,
+    classify_transport,
+    make_client,
+    post_json,
+)
+from avatar_data_generator.generation.sanitize import describe_answer
+
+
+class RemoteProvider:
+    """A provider behind HTTP: POST a JSON body to `url`, read a bounded answer, classify errors."""
+
+    #: Words for messages a user reads ("Flowise", "The OpenAI-compatible server").
+    label = "The provider"
+    #: What to check when the server refuses the key.
+    key_hint = "check the API key"
+
+    def __init__(
+        self, url: str, timeout: float, api_key: str | None, settings: Mapping[str, Any]
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.max_bytes = int(settings.get("PROVIDER_MAX_ANSWER_BYTES") or MAX_ANSWER_BYTES)
+        self.client = make_client(timeout, api_key)
+
+    def post(self, body: Any) -> httpx.Response:
+        """One call within the deadline and the size cap; any failure is a ProviderError."""
+        try:
+            response = post_json(
+                self.client,
+                self.url,
+                body,
+                timeout=self.timeout,
+                max_bytes=self.max_bytes,
+                label=self.label,
+            )
+        except httpx.HTTPError as exc:
+            raise classify_transport(self.label, self.url, exc, self.timeout) from exc
+        if response.status_code >= 400:
+            raise classify_response(self.label, response, self.key_hint)
+        return response
+
+    def no_personas(self, payload: Any, status: int, what: str = "any personas") -> ProviderError:
+        """An answer holding nothing usable: worth another attempt, with an excerpt."""
+        return ProviderError(
+            f"{self.label} answered without {what}: {describe_answer(payload)}",
+            retryable=True,
+            status_code=status,
+        )
