@@ -26,7 +26,7 @@ from avatar_data_generator.db import db, writing
 from avatar_data_generator.queue import prune as prune_sql
 from avatar_data_generator.queue.locks import advisory_unlock, try_advisory_lock
 
-log = logging.getLogger("avatar_data_generator.housekeeping")
+log = logging.getLogger(__name__)
 
 LOCK_NAME = "avatar_data_generator.housekeeping"
 EXTENSION = "avatar_housekeeping"

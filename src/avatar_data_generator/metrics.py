@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from avatar_data_generator import events, queue
 from avatar_data_generator.models import TaskStatus
 
-log = logging.getLogger("avatar_data_generator.metrics")
+log = logging.getLogger(__name__)
 
 bp = Blueprint("metrics", __name__)
 

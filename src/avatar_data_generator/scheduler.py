@@ -18,7 +18,7 @@ from avatar_data_generator.workers.dispatcher import Dispatcher
 from avatar_data_generator.workers.listener import WakeupListener
 from avatar_data_generator.workers.runner import Worker
 
-log = logging.getLogger("avatar_data_generator.scheduler")
+log = logging.getLogger(__name__)
 
 EXTENSION = "avatar_worker"
 SQLITE_POLL_SECONDS = 1.0

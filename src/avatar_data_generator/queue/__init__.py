@@ -17,6 +17,7 @@ database's clock. The names below are the package's public surface.
 """
 
 from avatar_data_generator.queue.batches import (
+    LISTEN,
     NOTIFY_CHANNEL,
     BatchCounts,
     batch_counts,
@@ -63,6 +64,7 @@ from avatar_data_generator.queue.store import merge_quality, storage_row, store_
 
 __all__ = [
     "CLAIM_HEADROOM",
+    "LISTEN",
     "NOTIFY_CHANNEL",
     "BatchCounts",
     "BatchResult",

@@ -11,6 +11,8 @@ from avatar_data_generator.db import is_postgres
 from avatar_data_generator.queue.dialect import ACTIVE, Clock, sql, utc_type
 
 NOTIFY_CHANNEL = "avatar_data_generator_work"
+#: What the wake-up listener runs on its own psycopg connection (stats counts these sessions).
+LISTEN = f"LISTEN {NOTIFY_CHANNEL}"
 
 
 def plan_batches(requested: int, batch_size: int) -> list[int]:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
 from avatar_data_generator.models import QueueSample
-from avatar_data_generator.queue.batches import NOTIFY_CHANNEL
+from avatar_data_generator.queue.batches import LISTEN
 from avatar_data_generator.queue.dialect import ACTIVE, Clock, sql, utc_type
 
 
@@ -188,6 +188,6 @@ def listening_workers(conn: Connection) -> int | None:
                 "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
                 " AND query = :listen"
             ),
-            {"listen": f"LISTEN {NOTIFY_CHANNEL}"},
+            {"listen": LISTEN},
         ).scalar_one()
     )

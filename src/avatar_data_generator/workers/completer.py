@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from avatar_data_generator import queue
 from avatar_data_generator.queue import BatchResult, FinishedBatch
 
-log = logging.getLogger("avatar_data_generator.worker")
+log = logging.getLogger(__name__)
 
 #: Most batches stored by one statement: bounds its size (and a batch of 100 personas is 150 kB).
 MAX_GROUP = 32

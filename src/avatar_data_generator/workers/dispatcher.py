@@ -13,7 +13,7 @@ from avatar_data_generator.queue import ClaimedBatch
 from avatar_data_generator.workers.completer import MAX_GROUP
 from avatar_data_generator.workers.runner import Worker
 
-log = logging.getLogger("avatar_data_generator.worker")
+log = logging.getLogger(__name__)
 
 
 #: Batches that run quicker than this on average (the local provider) are claimed a completer

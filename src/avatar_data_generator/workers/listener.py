@@ -10,9 +10,9 @@ import psycopg
 from sqlalchemy.engine import Engine
 
 from avatar_data_generator.db import psycopg_conninfo
-from avatar_data_generator.queue import NOTIFY_CHANNEL
+from avatar_data_generator.queue import LISTEN
 
-log = logging.getLogger("avatar_data_generator.worker")
+log = logging.getLogger(__name__)
 
 
 class WakeupListener:
@@ -53,7 +53,7 @@ class WakeupListener:
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     self._conn = conn
-                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    conn.execute(LISTEN)
                     self.connected.set()
                     delay = 0.5
                     self.wake()  # anything submitted while we were away

@@ -1,4 +1,4 @@
-"""This process's worker identity: lease owner, heartbeat, provider slots, and running one batch."""
+"""Running one batch: a provider call in a slot, validation, and the hand-over to be stored."""
 
 from __future__ import annotations
 
@@ -6,27 +6,29 @@ import functools
 import hashlib
 import logging
 import random
-import threading
 import time
-import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
 from flask import Flask
 
 from avatar_data_generator import events, queue
-from avatar_data_generator.db import db, is_postgres, writing
-from avatar_data_generator.generation.base import BatchRequest, Provider, ProviderError
+from avatar_data_generator.generation.base import (
+    BatchRequest,
+    Provider,
+    ProviderError,
+    ProviderResponse,
+)
 from avatar_data_generator.generation.pipeline import validate_batch
 from avatar_data_generator.generation.providers import get_provider
 from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.queue import ClaimedBatch, FinishedBatch
 from avatar_data_generator.workers.completer import BatchCompleter
+from avatar_data_generator.workers.leases import Leases, log_context
 from avatar_data_generator.workers.slots import ProviderSlots
 
-log = logging.getLogger("avatar_data_generator.worker")
+log = logging.getLogger(__name__)
 
 
 def batch_seed(task_seed: int | None, batch_index: int) -> int | None:
@@ -37,6 +39,19 @@ def batch_seed(task_seed: int | None, batch_index: int) -> int | None:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+def request_for(batch: ClaimedBatch) -> BatchRequest:
+    """What the provider is asked for; the claim brought the task's columns along."""
+    return BatchRequest(
+        task_id=batch.task_id,
+        batch_index=batch.batch_index,
+        count=batch.size,
+        locale=batch.locale,
+        bio_settings=batch.bio_settings,
+        seed=batch_seed(batch.seed, batch.batch_index),
+        attempt=batch.attempts,
+    )
+
+
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None) -> float:
     """Capped exponential backoff with jitter, never sooner than the server's Retry-After."""
     delay = min(cap, base * 2 ** max(0, attempt - 1)) * (0.5 + random.random() / 2)
@@ -45,127 +60,25 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
     return delay
 
 
-class Worker:
-    """Claims, renews and finishes batches as one lease owner (a UUID made at process start)."""
+class Worker(Leases):
+    """Runs batches as this process's lease owner: provider call, validation, hand-over to store.
+
+    The route of one batch: `run_batch` -> a provider slot -> `provider.generate` ->
+    `validate_batch` -> the completer (`queue.finish_batches`) -> `_stored` -> `done_with`.
+    """
 
     def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.owner = str(uuid.uuid4())
+        super().__init__(app)
         cfg = app.config
-        self.lease_seconds = float(cfg["LEASE_SECONDS"])
-        self.max_attempts = int(cfg["MAX_BATCH_ATTEMPTS"])
         #: Provider messages are stored and shown: they pass the logs' redaction first.
         self.redact = redactor_of(cfg)
-        with app.app_context():
-            # Every transaction of the worker writes (SQLite: begun with the write lock).
-            self.engine = writing(db.engine)
         self.slots = ProviderSlots(self.engine, int(cfg["FLOWISE_MAX_CONCURRENCY"]))
         self.completer = BatchCompleter(self.engine, self.owner)
-        #: Set at shutdown: claim nothing more (running batches may still finish).
-        self.stopping = threading.Event()
-        self._halted = threading.Event()
-        self.healthy = threading.Event()
-        self.healthy.set()
-        self.last_heartbeat: float | None = None
-        self._in_flight: dict[int, ClaimedBatch] = {}
-        self._lock = threading.Lock()
         self._providers: dict[str, Provider] = {}
-        self._heartbeat: threading.Thread | None = None
-        #: Called when claimable work may have appeared.
-        self.on_reclaimed: list[Callable[[], None]] = []
-        #: Called when a batch leaves `in_flight` (stored or ended).
-        self.on_batch_done: list[Callable[[], None]] = []
-
-    # --- leases ----------------------------------------------------------------------------
-
-    def claim(self, limit: int, task_id: str | None = None) -> list[ClaimedBatch]:
-        """Lease up to `limit` batches in one short transaction (one statement on PostgreSQL)."""
-        if limit <= 0 or self.stopping.is_set() or not self.healthy.is_set():
-            return []
-        with self.engine.connect() as conn:
-            if is_postgres(conn):
-                # One statement there, atomic by itself: no BEGIN and COMMIT round trips.
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-            with conn.begin():
-                claimed = queue.claim_batches(conn, self.owner, limit, self.lease_seconds, task_id)
-        with self._lock:
-            for batch in claimed:
-                self._in_flight[batch.id] = batch
-        return claimed
-
-    def in_flight(self) -> list[ClaimedBatch]:
-        """Batches this process holds leases on."""
-        with self._lock:
-            return list(self._in_flight.values())
-
-    def start_heartbeat(self) -> None:
-        """Renew every lease this process holds at a third of the lease, on its own thread."""
-        if self._heartbeat is not None:
-            return
-        self._heartbeat = threading.Thread(
-            target=self._beat_forever, name="avatar-heartbeat", daemon=True
-        )
-        self._heartbeat.start()
-
-    def _beat_forever(self) -> None:
-        interval = max(0.2, self.lease_seconds / 3)
-        self.beat()  # at once, so health shows a heartbeat from start-up
-        while not self._halted.wait(interval):
-            self.beat()
-
-    def beat(self) -> None:
-        """Renew leases and take back expired ones; stop claiming while the database is away."""
-        try:
-            with self.engine.begin() as conn:
-                queue.renew_leases(
-                    conn, self.owner, self.lease_seconds, [b.id for b in self.in_flight()]
-                )
-            with self.engine.begin() as conn:
-                reclaimed = queue.reclaim_expired_leases(conn, self.max_attempts)
-        except Exception as exc:
-            if self.healthy.is_set():
-                log.error(
-                    "[ERROR] Heartbeat failed, not claiming until the database answers: %s",
-                    exc,
-                    extra={"owner": self.owner},
-                )
-            self.healthy.clear()
-            return
-        recovered = not self.healthy.is_set()
-        if recovered:
-            log.info("Heartbeat recovered; claiming again", extra={"owner": self.owner})
-        self.healthy.set()
-        self.last_heartbeat = time.time()
-        if recovered or reclaimed:
-            for callback in self.on_reclaimed:
-                callback()  # wake the dispatcher: there is work it may claim now
-        if reclaimed:
-            log.warning(
-                "Took back %d expired lease(s): %s",
-                len(reclaimed),
-                reclaimed,
-                extra={"owner": self.owner},
-            )
-            events.leases_reclaimed.send(self, count=len(reclaimed))
-
-    def release_all(self) -> int:
-        """Give back the leases of every batch still in flight (graceful shutdown)."""
-        ids = [b.id for b in self.in_flight()]
-        if not ids:
-            return 0
-        with self.engine.begin() as conn:
-            released = queue.release_batches(conn, self.owner, ids)
-        log.info(
-            "Released %d lease(s) for another worker to resume",
-            released,
-            extra={"owner": self.owner},
-        )
-        return released
 
     def stop(self) -> None:
-        """Stop claiming and heartbeating."""
-        self.stopping.set()
-        self._halted.set()
+        """Stop claiming and heartbeating; store what was handed over; drop the slots."""
+        super().stop()
         self.slots.close()
         self.completer.close()
 
@@ -189,37 +102,22 @@ class Worker:
             with self.app.app_context():
                 handed_over = self._run_batch(batch)
         except Exception:
+            # Operators alert on the [ERROR] lines (docs/operations.md, "The log sequence").
             log.exception(
                 "[ERROR] Batch %d of task %s crashed",
                 batch.batch_index,
                 batch.task_id,
-                extra={"task_id": batch.task_id, "batch": batch.batch_index},
+                extra=log_context(batch, self.owner),
             )
             self._retry_or_fail(batch, "internal error while processing the batch", None)
         finally:
             if not handed_over:
-                self._batch_done(batch)
-
-    def _batch_done(self, batch: ClaimedBatch) -> None:
-        with self._lock:
-            self._in_flight.pop(batch.id, None)
-        for callback in self.on_batch_done:
-            callback()
+                self.done_with(batch)
 
     def _run_batch(self, batch: ClaimedBatch) -> bool:
         """True once the batch is handed to the completer; False if it ended here."""
-        cfg = self.app.config
-        extra = {"task_id": batch.task_id, "batch": batch.batch_index, "owner": self.owner}
-        # The claim brought the task's columns along: no read before the call.
-        request = BatchRequest(
-            task_id=batch.task_id,
-            batch_index=batch.batch_index,
-            count=batch.size,
-            locale=batch.locale,
-            bio_settings=batch.bio_settings,
-            seed=batch_seed(batch.seed, batch.batch_index),
-            attempt=batch.attempts,
-        )
+        extra = log_context(batch, self.owner)
+        # The lines of the seed's log sequence (docs/operations.md): operators read them.
         if batch.task_started:
             log.info("Processing Task: %s", batch.task_id, extra=extra)
             log.info("Status updated to 'generating-data'", extra=extra)
@@ -236,6 +134,21 @@ class Worker:
             # Misconfigured (e.g. FLOWISE_API_URL unset): no retry can help, so say why at once.
             self._fail(batch, f"provider {batch.provider} is not configured: {exc}")
             return False
+        request = request_for(batch)
+        called = self._call(batch, provider, request)
+        if called is None:
+            return False
+        response, elapsed = called
+        log.info(
+            "Batch %d: Received response in %.2fs", batch.batch_index + 1, elapsed, extra=extra
+        )
+        self._hand_over(batch, request, response, elapsed)
+        return True
+
+    def _call(
+        self, batch: ClaimedBatch, provider: Provider, request: BatchRequest
+    ) -> tuple[ProviderResponse, float] | None:
+        """One provider call in a slot; None when it failed (the batch retried or ended)."""
         started = time.monotonic()
         try:
             with self.slots.hold(self.stopping):
@@ -255,25 +168,32 @@ class Worker:
                 batch.batch_index + 1,
                 elapsed,
                 exc,
-                extra=extra,
+                extra=log_context(batch, self.owner),
             )
             if exc.retryable:
                 self._retry_or_fail(batch, str(exc), exc.retry_after)
             else:
                 self._fail(batch, str(exc))
-            return False
+            return None
         except InterruptedError:
             # Stopping while waiting for a provider slot: hand the batch to another worker.
-            with self.engine.begin() as conn:
-                queue.release_batches(conn, self.owner, [batch.id])
-            return False
+            self.release([batch])
+            return None
         elapsed = time.monotonic() - started
         events.provider_call_finished.send(
             self, provider=batch.provider, outcome="ok", seconds=elapsed
         )
-        log.info(
-            "Batch %d: Received response in %.2fs", batch.batch_index + 1, elapsed, extra=extra
-        )
+        return response, elapsed
+
+    def _hand_over(
+        self,
+        batch: ClaimedBatch,
+        request: BatchRequest,
+        response: ProviderResponse,
+        elapsed: float,
+    ) -> None:
+        """Validate the answer and give the batch to the completer, which stores it."""
+        cfg = self.app.config
         validated = validate_batch(request, response, cfg["AVATAR_STYLE"])
         rows = list(map(queue.storage_row, validated.personas, validated.keys))
         budget = queue.topup_budget(batch.requested, batch.batch_size, cfg["MAX_TOPUP_RATIO"])
@@ -288,8 +208,8 @@ class Worker:
                 topup_budget=budget,
             )
         )
+        extra = log_context(batch, self.owner)
         future.add_done_callback(functools.partial(self._stored, batch, elapsed, extra))
-        return True
 
     def _stored(
         self,
@@ -313,7 +233,7 @@ class Worker:
                 return
             self._report_stored(batch, elapsed, finished, extra)
         finally:
-            self._batch_done(batch)
+            self.done_with(batch)
 
     def _report_stored(
         self,
@@ -351,6 +271,7 @@ class Worker:
                 extra=extra,
             )
         if finished.task_status == TaskStatus.COMPLETED.value:
+            # The last lines of the seed's log sequence (docs/operations.md).
             log.info("Task completed successfully - status set to 'data-generated'", extra=extra)
             log.info(
                 "Task %s completed: avatars assigned and quality report written",
@@ -381,6 +302,7 @@ class Worker:
                 "[ERROR] Could not requeue batch %d of task %s; its lease will expire",
                 batch.batch_index,
                 batch.task_id,
+                extra=log_context(batch, self.owner),
             )
             return
         log.info(
@@ -389,7 +311,7 @@ class Worker:
             delay,
             batch.attempts,
             self.max_attempts,
-            extra={"task_id": batch.task_id, "batch": batch.batch_index},
+            extra=log_context(batch, self.owner),
         )
 
     def _fail(self, batch: ClaimedBatch, error: str) -> None:
@@ -402,6 +324,7 @@ class Worker:
                 "[ERROR] Could not mark batch %d of task %s failed; lease will expire",
                 batch.batch_index,
                 batch.task_id,
+                extra=log_context(batch, self.owner),
             )
             return
         if failed:
@@ -409,6 +332,6 @@ class Worker:
                 "[ERROR] Task %s failed: %s",
                 batch.task_id,
                 error,
-                extra={"task_id": batch.task_id, "batch": batch.batch_index},
+                extra=log_context(batch, self.owner),
             )
             self._task_finished(batch.task_id, "failed", None)

@@ -12,7 +12,7 @@ from avatar_data_generator import queue
 from avatar_data_generator.db import db
 from avatar_data_generator.workers.runner import Worker
 
-log = logging.getLogger("avatar_data_generator.worker")
+log = logging.getLogger(__name__)
 
 
 def get_pending_task_with_lock() -> str | None:
