@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from avatar_data_generator.generation.base import BatchRequest
 from avatar_data_generator.generation.bio_settings import (
@@ -13,13 +14,9 @@ from avatar_data_generator.generation.bio_settings import (
     default_bio_settings,
     validate_bio_settings,
 )
-from avatar_data_generator.generation.pipeline import (
-    PERSONA_FIELDS,
-    age_on,
-    dedupe_key,
-    grapheme_count,
-    is_reserved_email,
-)
+from avatar_data_generator.generation.graphemes import grapheme_count
+from avatar_data_generator.generation.identity import dedupe_key, is_reserved_email
+from avatar_data_generator.generation.pipeline import PERSONA_FIELDS, age_on
 
 CHATFLOW_ID = "00000000-0000-4000-8000-000000000adc"
 
@@ -49,6 +46,12 @@ def assert_valid_personas(
     keys = [dedupe_key(p) for p in personas]
     assert len(keys) == len(set(keys)), "duplicate name + birth date"
 
+
+text_st = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40
+)
+emoji_st = st.sampled_from(["👍🏽", "👨‍👩‍👧", "🇩🇪", "é", "e\u0301", "字", "a", " ", "#", "✨"])
+bio_st = st.lists(st.one_of(emoji_st, text_st), max_size=30).map("".join)
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,8 +11,9 @@ from typing import Any
 from avatar_data_generator import tasks
 from avatar_data_generator.generation.base import BatchRequest
 from avatar_data_generator.generation.bio_settings import validate_bio_settings
+from avatar_data_generator.generation.graphemes import grapheme_count
 from avatar_data_generator.generation.local import LocalProvider, place_for
-from avatar_data_generator.generation.pipeline import age_on, grapheme_count, validate_batch
+from avatar_data_generator.generation.pipeline import age_on, validate_batch
 from avatar_data_generator.generation.providers import get_provider
 from avatar_data_generator.workers.task_processor import process_single_task
 from tests.conftest import AppFactory

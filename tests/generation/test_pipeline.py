@@ -5,27 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
 from avatar_data_generator.generation.base import ProviderResponse
-from avatar_data_generator.generation.pipeline import (
-    dedupe_key,
-    grapheme_count,
-    is_reserved_email,
-    reserved_email,
-    trim_to_graphemes,
-    validate_batch,
+from avatar_data_generator.generation.graphemes import grapheme_count
+from avatar_data_generator.generation.pipeline import validate_batch
+from tests.generation.checks import (
+    FAST,
+    assert_valid_personas,
+    bio_st,
+    persona,
+    request_for,
+    text_st,
 )
-from tests.generation.checks import FAST, assert_valid_personas, persona, request_for
-
-text_st = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40
-)
-emoji_st = st.sampled_from(["👍🏽", "👨‍👩‍👧", "🇩🇪", "é", "e\u0301", "字", "a", " ", "#", "✨"])
-bio_st = st.lists(st.one_of(emoji_st, text_st), max_size=30).map("".join)
-
 
 raw_item_st = st.one_of(
     st.builds(
@@ -62,33 +55,6 @@ def test_validate_batch_only_ever_keeps_valid_distinct_personas(
     assert q["received"] == len(items) and q["valid"] == len(outcome.personas)
     assert sum(q["gender"].values()) == len(outcome.personas)
     assert sum(q["rejected"].values()) + q["duplicates_dropped"] + q["valid"] <= len(items)
-
-
-@FAST
-@given(bio_st, st.integers(1, 60))
-def test_trim_respects_graphemes(text: str, limit: int) -> None:
-    out = trim_to_graphemes(text, limit)
-    assert grapheme_count(out) <= limit
-    assert text.startswith(out)
-    if grapheme_count(text) <= limit:
-        assert out == text
-
-
-@FAST
-@given(bio_st)
-def test_grapheme_count_matches_regex(text: str) -> None:
-    assert grapheme_count(text) == len(regex.findall(r"\X", text))
-
-
-def test_graphemes_not_code_points() -> None:
-    assert grapheme_count("👨‍👩‍👧🇩🇪e\u0301") == 3
-    assert trim_to_graphemes("word " * 50, 22) == "word word word word"
-
-
-@FAST
-@given(st.one_of(st.emails().map(str), text_st), text_st)
-def test_any_email_lands_on_a_reserved_domain(email: str, username: str) -> None:
-    assert is_reserved_email(reserved_email(email, username))
 
 
 def test_emails_and_ages_are_fixed() -> None:
@@ -141,12 +107,3 @@ def test_usernames_get_a_number_suffix() -> None:
     )
     username = outcome.personas[0]["username"]
     assert username.startswith("ana_lo") and username[-4:].isdigit()
-
-
-def test_dedupe_key_folds_accents_but_keeps_scripts() -> None:
-    a = {"first_name": "José", "last_name": "Núñez", "date_of_birth": "1990-01-01"}
-    b = {"first_name": " jose ", "last_name": "NUNEZ", "date_of_birth": "1990-01-01"}
-    c = {"first_name": "张", "last_name": "伟", "date_of_birth": "1990-01-01"}
-    d = {"first_name": "李", "last_name": "娜", "date_of_birth": "1990-01-01"}
-    assert dedupe_key(a) == dedupe_key(b)
-    assert dedupe_key(c) != dedupe_key(d)
