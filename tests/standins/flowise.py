@@ -20,12 +20,14 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 GENDERS = ("female", "male", "non-binary")
+JSON = "application/json"
 
 
 def fake_persona(rng: random.Random, n: int) -> dict[str, Any]:
@@ -212,81 +214,72 @@ class FlowiseStandIn:
 
     def _answer(self, handler: Any, fault: str | None, personas: list[dict[str, Any]]) -> None:
         """Play a fault, or answer like a chatflow with a structured output parser."""
-        if fault == "429":
-            handler._send(
-                429, json.dumps({"message": "Too many requests"}), extra={"Retry-After": "1"}
-            )
-        elif fault == "502":
-            handler._send(502, "<html>Bad Gateway</html>", "text/html")
-        elif fault == "500-timeout":
-            handler._send(
-                500,
-                json.dumps(
-                    {"statusCode": 500, "success": False, "message": "Error: Request timed out"}
-                ),
-            )
-        elif fault == "fenced":
-            text = "Here you go:\n```json\n" + json.dumps({"personas": personas}) + "\n```"
-            handler._send(200, json.dumps({"text": text, "chatId": "x"}))
-        elif fault == "bare-list":
-            handler._send(200, json.dumps({"json": personas}))
-        elif fault == "short":
-            handler._send(200, json.dumps({"json": {"personas": personas[: len(personas) // 2]}}))
-        elif fault == "duplicates":
-            dup = personas[:1] * len(personas)
-            handler._send(200, json.dumps({"json": {"personas": dup}}))
-        elif fault == "long-bios":
-            for p in personas:
-                p["bios"] = {"x": "word " * 100, "tiktok": "🎉" * 200}
-            handler._send(200, json.dumps({"json": {"personas": personas}}))
-        elif fault == "truncated":
-            text = json.dumps({"personas": personas})
-            handler._send(200, json.dumps({"text": text[: int(len(text) * 0.7)]}))
-        elif fault == "prose":
-            text = "Sure! Here are the personas " + json.dumps(personas) + " Enjoy."
-            handler._send(200, json.dumps({"text": text, "chatId": "x"}))
-        elif fault == "empty":
-            handler._send(200, json.dumps({"text": "I cannot help with that.", "chatId": "x"}))
-        elif fault == "504-html":
-            handler._send(
-                504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", "text/html"
-            )
-        elif fault == "503":
-            handler._send(503, json.dumps({"message": "Service Unavailable"}))
-        elif fault == "unauthorized":
-            handler._send(
-                500,
-                json.dumps(
-                    {
-                        "statusCode": 500,
-                        "success": False,
-                        "message": "Error: predictionsServices.buildChatflow - Unauthorized",
-                    }
-                ),
-            )
-        elif fault == "404":
-            handler._send(
-                404,
-                json.dumps(
-                    {
-                        "statusCode": 404,
-                        "success": False,
-                        "message": "Chatflow 00000000-0000-0000-0000-000000000000 not found "
-                        "in the database!",
-                    }
-                ),
-            )
-        elif fault == "400":
-            handler._send(
-                400,
-                json.dumps({"statusCode": 400, "success": False, "message": "Invalid Chatflow ID"}),
-            )
+        if fault in ERRORS:
+            status, body, ctype, extra = ERRORS[fault]
+            handler._send(status, body, ctype, extra)
+        elif fault in SHAPES:
+            handler._send(200, SHAPES[fault](personas))
         elif fault == "hang":
             time.sleep(3600)
-        elif fault is not None and self._hostile(handler, fault, personas):
-            pass
-        else:
+        elif fault is None or not self._hostile(handler, fault, personas):
             handler._send(200, json.dumps({"json": {"personas": personas}, "chatId": "x"}))
+
+
+def _flowise_error(status: int, message: str) -> str:
+    return json.dumps({"statusCode": status, "success": False, "message": message})
+
+
+#: Faults answered with a fixed error: status, body, content type, extra headers.
+ERRORS: dict[str, tuple[int, str, str, dict[str, str]]] = {
+    "429": (429, json.dumps({"message": "Too many requests"}), JSON, {"Retry-After": "1"}),
+    "502": (502, "<html>Bad Gateway</html>", "text/html", {}),
+    "503": (503, json.dumps({"message": "Service Unavailable"}), JSON, {}),
+    "504-html": (504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", "text/html", {}),
+    "500-timeout": (500, _flowise_error(500, "Error: Request timed out"), JSON, {}),
+    "unauthorized": (
+        500,
+        _flowise_error(500, "Error: predictionsServices.buildChatflow - Unauthorized"),
+        JSON,
+        {},
+    ),
+    "404": (
+        404,
+        _flowise_error(
+            404, "Chatflow 00000000-0000-0000-0000-000000000000 not found in the database!"
+        ),
+        JSON,
+        {},
+    ),
+    "400": (400, _flowise_error(400, "Invalid Chatflow ID"), JSON, {}),
+}
+
+
+def _long_bios(personas: list[dict[str, Any]]) -> str:
+    for p in personas:
+        p["bios"] = {"x": "word " * 100, "tiktok": "🎉" * 200}
+    return json.dumps({"json": {"personas": personas}})
+
+
+def _truncated(personas: list[dict[str, Any]]) -> str:
+    text = json.dumps({"personas": personas})
+    return json.dumps({"text": text[: int(len(text) * 0.7)]})
+
+
+#: Faults answered 200 with an answer shaped as models shape them.
+SHAPES: dict[str, Callable[[list[dict[str, Any]]], str]] = {
+    "fenced": lambda ps: json.dumps(
+        {"text": "Here you go:\n```json\n" + json.dumps({"personas": ps}) + "\n```", "chatId": "x"}
+    ),
+    "bare-list": lambda ps: json.dumps({"json": ps}),
+    "short": lambda ps: json.dumps({"json": {"personas": ps[: len(ps) // 2]}}),
+    "duplicates": lambda ps: json.dumps({"json": {"personas": ps[:1] * len(ps)}}),
+    "long-bios": _long_bios,
+    "truncated": _truncated,
+    "prose": lambda ps: json.dumps(
+        {"text": "Sure! Here are the personas " + json.dumps(ps) + " Enjoy.", "chatId": "x"}
+    ),
+    "empty": lambda ps: json.dumps({"text": "I cannot help with that.", "chatId": "x"}),
+}
 
 
 def _hostile_body(fault: str, personas: list[dict[str, Any]]) -> bytes | None:
