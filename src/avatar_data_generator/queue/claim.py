@@ -224,5 +224,3 @@ def get_pending_task_with_lock(conn: Connection) -> str | None:
         clock.params,
     ).first()
     return row.task_id if row else None
-
-
