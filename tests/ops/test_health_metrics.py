@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import text
 
 from avatar_data_generator import events, tasks
-from avatar_data_generator.db import engine_options
+from avatar_data_generator.db import db, engine_options
 from avatar_data_generator.workers.task_processor import process_single_task
 from tests.conftest import AppFactory
 from tests.ops.helpers import free_port, metric, metric_samples
@@ -78,7 +79,16 @@ def test_metrics_queue_gauges_and_signal_counters(make_app: AppFactory, pg_url: 
     assert metric(samples, "avatar_queue_depth") == 2
     assert metric(samples, "avatar_tasks", status="pending") == 2
     assert metric(samples, "avatar_batches", status="pending") == 4
-    assert metric(samples, "avatar_oldest_pending_task_age_seconds") >= 0
+    assert metric(samples, "avatar_oldest_pending_task_age_seconds") < 30
+    with app.app_context(), db.engine.begin() as conn:  # the oldest task waits for 2 minutes now
+        conn.execute(
+            text(
+                "UPDATE generation_tasks SET created_at = created_at - interval '120 seconds'"
+                " WHERE requested = 5"
+            )
+        )
+    aged = metric_samples(client.get("/metrics").data.decode())
+    assert 120 <= metric(aged, "avatar_oldest_pending_task_age_seconds") < 150
     with app.app_context():
         assert process_single_task(app)
     events.leases_reclaimed.send(None, count=2)
