@@ -18,6 +18,8 @@ from flask.typing import ResponseReturnValue
 
 from avatar_data_generator import queue
 from avatar_data_generator.db import db, write_failures
+from avatar_data_generator.queue import providers as shared
+from avatar_data_generator.scheduler import runtime_for
 
 bp = Blueprint("health", __name__)
 
@@ -40,7 +42,7 @@ def _age(value: datetime | float | None) -> float | None:
 
 def worker_report(app: Flask) -> dict[str, Any]:
     """What this process's in-process worker is doing, or why it runs none."""
-    from avatar_data_generator.scheduler import runtime_for, should_start
+    from avatar_data_generator.scheduler import should_start
 
     runtime = runtime_for(app)
     if runtime is None:
@@ -106,6 +108,29 @@ def provider_load(app: Flask, conn: Any) -> dict[str, Any]:
     }
 
 
+def provider_report(app: Flask, conn: Any) -> dict[str, Any]:
+    """Providers paused for everyone ("paused since …, last error …") and their concurrency."""
+    runtime = runtime_for(app)
+    fresh = 3 * float(app.config.get("LEASE_SECONDS", 60))
+    return {
+        "paused": [
+            {
+                "provider": pause.provider,
+                "reason": pause.reason,
+                "since": _iso(pause.since),
+                "until": _iso(pause.until),
+                "seconds_left": round(pause.seconds_left, 3),
+                "last_error": pause.last_error,
+                "message": f"{pause.provider} paused since {_iso(pause.since)}"
+                f" ({pause.reason}), last error: {pause.last_error}",
+            }
+            for pause in shared.pauses(conn)
+        ],
+        "this_process": runtime.worker.calls.figures() if runtime is not None else {},
+        "all_processes": shared.live_limits(conn, fresh),
+    }
+
+
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Database reachable, this process's worker, queue depth, provider load."""
@@ -130,6 +155,7 @@ def healthz() -> ResponseReturnValue:
                 "running_batches": queue.running_batches(conn),
             }
             body["provider_load"] = provider_load(app, conn)
+            body["providers"] = provider_report(app, conn)
     except Exception as exc:
         message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         body["status"] = "unavailable"

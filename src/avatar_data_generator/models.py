@@ -109,6 +109,13 @@ class GenerationTask(Base):
     batches_done: Mapped[int] = mapped_column(Integer, default=0)
     provider_calls: Mapped[int] = mapped_column(Integer, default=0)
     tokens_used: Mapped[int | None] = mapped_column(Integer)
+    #: Prompt and completion tokens, as the provider reported them or estimated from the text.
+    tokens_in: Mapped[int | None] = mapped_column(Integer)
+    tokens_out: Mapped[int | None] = mapped_column(Integer)
+    #: What the provider calls cost, from PROVIDER_PRICES (None when no price is set).
+    cost: Mapped[float | None] = mapped_column(Float)
+    #: Provider calls that failed (429s, outages, errors); `provider_calls` counts every call.
+    provider_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     #: Provider, model or chatflow, prompt version: what made this data.
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -264,3 +271,33 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProviderState(Base):
+    """A provider paused for every process: a Retry-After, or an outage the breaker saw.
+
+    The claim skips the batches of a provider paused until later; an outage is probed by one
+    process at a time (heartbeat) and lifted when the provider answers.
+    """
+
+    __tablename__ = "provider_state"
+
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: `rate-limited` (a Retry-After) or `outage` (the breaker is open).
+    pause_reason: Mapped[str | None] = mapped_column(String(20))
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProviderLimit(Base):
+    """One process's adaptive concurrency for a provider, refreshed by its heartbeat."""
+
+    __tablename__ = "provider_limits"
+
+    owner: Mapped[str] = mapped_column(String(36), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    concurrency: Mapped[int] = mapped_column(Integer)
+    maximum: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

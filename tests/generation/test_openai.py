@@ -90,6 +90,10 @@ def test_task_records_tokens_and_provenance(
         OPENAI_BASE_URL=openai_standin.url,
         OPENAI_MODEL="m1",
         MULTITHREAD_FLOWISE=1,
+        PROVIDER_PRICES={
+            "openai:m1": {"input": 2.5, "output": 10},
+            "openai": {"input": 9, "output": 9},
+        },
     )
     with app.app_context():
         task, _ = tasks.create_task(count=20, batch_size=10)
@@ -100,6 +104,12 @@ def test_task_records_tokens_and_provenance(
     assert len(personas) == 20
     assert_valid_personas(personas)
     assert done.tokens_used and done.tokens_used >= 2 * 600
+    # Every call counts, the 429 too; its tokens and cost are those of the calls that answered.
+    assert (done.provider_calls, done.provider_errors) == (len(openai_standin.requests), 1)
+    assert done.tokens_in is not None and done.tokens_out is not None
+    assert done.tokens_in + done.tokens_out == done.tokens_used
+    expected = (done.tokens_in * 2.5 + done.tokens_out * 10) / 1_000_000  # the model's price
+    assert done.cost is not None and abs(done.cost - expected) < 1e-9
     assert done.provenance["provider"] == "openai" and done.provenance["model"] == "m1"
     assert done.provenance["prompt_version"]
     assert done.quality["truncated"] == 1

@@ -15,8 +15,10 @@ process (`python -m tests.standins.flowise --port P --delay S`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.standins.limits import TokenBucket, retry_after_header
 
 GENDERS = ("female", "male", "non-binary")
 JSON = "application/json"
@@ -70,14 +74,20 @@ class FlowiseStandIn:
     faults: deque[str] = field(default_factory=deque)
     in_flight: int = 0
     max_in_flight: int = 0
+    #: Requests a second it serves (0: no limit); beyond it, 429 with Retry-After.
+    rate_limit: float = 0.0
+    #: Requests answered 429 by the rate limit.
+    throttled: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    _bucket: TokenBucket | None = None
+    _handler: Any = None
+    _down: bool = False
 
     @property
     def url(self) -> str:
         """Base URL to put in FLOWISE_API_URL."""
-        assert self._server is not None
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def calls(self) -> int:
@@ -135,18 +145,43 @@ class FlowiseStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._handler = Handler
+        if self.rate_limit:
+            self._bucket = TokenBucket(self.rate_limit)
+        self._serve()
         return self
+
+    def _serve(self) -> None:
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer((self.host, self.port), self._handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]  # the same port when it comes back
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def go_down(self) -> None:
+        """Stop listening: new connections are refused and kept-alive ones are cut, until
+        `come_back`."""
+        self._down = True
+        self.stop()
+        self._server = None
+
+    def come_back(self) -> None:
+        """Listen again on the same port."""
+        self._down = False
+        self._serve()
 
     def stop(self) -> None:
         """Shut the server down."""
-        if self._server is not None:
+        if self._server is not None and self._server.socket.fileno() >= 0:
             self._server.shutdown()
             self._server.server_close()
 
     def _handle(self, handler: Any, body: dict[str, Any]) -> None:
+        if self._down:  # a kept-alive connection of a server that went down: cut it
+            handler.close_connection = True
+            with contextlib.suppress(OSError):
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            return
         with self._lock:
             self.requests.append(body)
             self.headers.append(dict(handler.headers))
@@ -154,6 +189,14 @@ class FlowiseStandIn:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             fault = self.faults.popleft() if self.faults else None
             n = len(self.requests)
+        wait = self._bucket.take() if self._bucket is not None else None
+        if wait is not None:
+            with self._lock:
+                self.throttled += 1
+                self.in_flight -= 1
+            body = json.dumps({"message": "Too many requests: rate limit exceeded"})
+            handler._send(429, body, JSON, {"Retry-After": retry_after_header(wait)})
+            return
         try:
             if self.api_key and handler.headers.get("Authorization") != f"Bearer {self.api_key}":
                 handler._send(
@@ -323,8 +366,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--api-key", default=None)
+    parser.add_argument("--rate", type=float, default=0.0, help="requests a second; then 429")
     args = parser.parse_args()
-    standin = FlowiseStandIn(port=args.port, delay=args.delay, api_key=args.api_key).start()
+    standin = FlowiseStandIn(
+        port=args.port, delay=args.delay, api_key=args.api_key, rate_limit=args.rate
+    ).start()
     print(f"flowise stand-in on {standin.url}", flush=True)
     try:
         while True:

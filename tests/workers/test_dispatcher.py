@@ -60,6 +60,11 @@ class _FakeWorker:
         self.limits: list[int] = []
         self.lock = threading.Lock()
         self.all_done = threading.Event()
+        self.calls = self  # no remote provider limits the local batches here
+
+    def capacity(self, threads: int) -> int:
+        """As the local provider: every thread."""
+        return threads
 
     def start_heartbeat(self) -> None:
         """No leases to renew here."""

@@ -30,6 +30,10 @@ class ProviderResponse:
     #: The provider stopped early (e.g. OpenAI finish_reason == "length").
     truncated: bool = False
     tokens: int | None = None
+    #: Prompt and completion tokens; `tokens_estimated` when the server reported none.
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    tokens_estimated: bool = False
     model: str | None = None
 
 
@@ -73,4 +77,6 @@ class BatchOutcome:
     keys: list[str] = field(default_factory=list)
     quality: dict[str, Any] = field(default_factory=dict)
     tokens: int | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
     model: str | None = None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from avatar_data_generator.generation.base import BatchRequest, ProviderResponse
+from avatar_data_generator.generation.cost import estimate_tokens
 from avatar_data_generator.generation.http import decode_json, public_url
 from avatar_data_generator.generation.parse import parse_items
 from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, vars_for
@@ -30,6 +31,10 @@ class FlowiseProvider(RemoteProvider):
             settings,
         )
 
+    def probe_url(self) -> str:
+        """Where a probe asks whether the server answers again."""
+        return f"{self.base_url}/api/v1/ping"
+
     def provenance(self) -> dict[str, Any]:
         """Identify the chatflow and the prompt."""
         return {
@@ -50,7 +55,8 @@ class FlowiseProvider(RemoteProvider):
 
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One prediction call for one batch."""
-        response = self.post(self.request_body(request))
+        body = self.request_body(request)
+        response = self.post(body)
         data = decode_json(response)
         payload: Any
         if isinstance(data, dict) and data.get("json") not in (None, "", {}):
@@ -62,4 +68,15 @@ class FlowiseProvider(RemoteProvider):
         items, repaired = parse_items(payload)
         if not items:
             raise self.no_personas(payload, response.status_code)
-        return ProviderResponse(items=items, repaired=repaired, model=f"flowise:{self.chatflow_id}")
+        # Flowise reports no usage: the counts are estimated from the words sent and received.
+        tokens_in = estimate_tokens(body["question"])
+        tokens_out = estimate_tokens(response.text)
+        return ProviderResponse(
+            items=items,
+            repaired=repaired,
+            tokens=tokens_in + tokens_out,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            tokens_estimated=True,
+            model=f"flowise:{self.chatflow_id}",
+        )

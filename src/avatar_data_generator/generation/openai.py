@@ -18,16 +18,19 @@ SYSTEM = (
 )
 
 
-def usage_tokens(usage: Any) -> int | None:
-    """Total tokens from an OpenAI `usage` object, if it holds whole numbers."""
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def usage_tokens(usage: Any) -> tuple[int | None, int | None, int | None]:
+    """Prompt, completion and total tokens from an OpenAI `usage` object (None if absent)."""
     if not isinstance(usage, dict):
-        return None
-    total = usage.get("total_tokens")
-    if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
-        return total
-    parts = [usage.get("prompt_tokens"), usage.get("completion_tokens")]
-    numbers = [p for p in parts if isinstance(p, int) and not isinstance(p, bool) and p >= 0]
-    return sum(numbers) if numbers else None
+        return None, None, None
+    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+    total = _count(usage.get("total_tokens"))
+    if total is None and (prompt is not None or completion is not None):
+        total = (prompt or 0) + (completion or 0)
+    return prompt, completion, total
 
 
 class OpenAIProvider(RemoteProvider):
@@ -46,6 +49,10 @@ class OpenAIProvider(RemoteProvider):
             settings.get("OPENAI_API_KEY") or None,
             settings,
         )
+
+    def probe_url(self) -> str:
+        """Where a probe asks whether the server answers again."""
+        return f"{self.base_url}/models"
 
     def provenance(self) -> dict[str, Any]:
         """Identify the server, the model and the prompt."""
@@ -97,6 +104,7 @@ class OpenAIProvider(RemoteProvider):
             )
         truncated = choice.get("finish_reason") == "length"
         content = message.get("content")
+        tokens_in, tokens_out, tokens = usage_tokens(data.get("usage"))
         items, repaired = parse_items(content if isinstance(content, str | dict | list) else "")
         if not items and not truncated:
             raise self.no_personas(content, response.status_code)
@@ -104,6 +112,8 @@ class OpenAIProvider(RemoteProvider):
             items=items,
             repaired=repaired,
             truncated=truncated,
-            tokens=usage_tokens(data.get("usage")),
+            tokens=tokens,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
             model=str(data.get("model") or self.model),
         )

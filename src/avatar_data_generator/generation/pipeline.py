@@ -285,6 +285,8 @@ def validate_batch(
         keys=keys,
         quality=tally.report(request, response, personas),
         tokens=response.tokens,
+        tokens_in=response.tokens_in,
+        tokens_out=response.tokens_out,
         model=response.model,
     )
 

@@ -10,6 +10,7 @@ import httpx
 from avatar_data_generator.generation.base import ProviderError
 from avatar_data_generator.generation.http import (
     MAX_ANSWER_BYTES,
+    call_deadline,
     classify_response,
     classify_transport,
     make_client,
@@ -50,6 +51,21 @@ class RemoteProvider:
         if response.status_code >= 400:
             raise classify_response(self.label, response, self.key_hint)
         return response
+
+    def probe_url(self) -> str:
+        """A cheap GET that any answering server serves."""
+        return self.url
+
+    def probe(self) -> None:
+        """Raise ProviderError unless the server answers (any status below 500 counts)."""
+        url = self.probe_url()
+        try:
+            with call_deadline(min(self.timeout, 5.0)):
+                answer = self.client.get(url)
+        except httpx.HTTPError as exc:
+            raise classify_transport(self.label, url, exc, min(self.timeout, 5.0)) from exc
+        if answer.status_code >= 500:
+            raise classify_response(self.label, answer, self.key_hint)
 
     def no_personas(self, payload: Any, status: int, what: str = "any personas") -> ProviderError:
         """An answer holding nothing usable: worth another attempt, with an excerpt."""

@@ -9,6 +9,7 @@
 - `finish`: storing a batch and advancing its task, fenced, many batches at once
 - `control`: cancel, retry, and ending stranded tasks
 - `stats`: what is left and the figures operators read
+- `providers`: pauses every process honours (Retry-After, outages) and each one's concurrency
 - `prune`: deleting old finished tasks and samples
 - `locks`: advisory locks for migrations, housekeeping and provider slots
 
@@ -42,6 +43,7 @@ from avatar_data_generator.queue.control import (
 from avatar_data_generator.queue.finish import finish_batch, finish_batches
 from avatar_data_generator.queue.lease import (
     fail_batch,
+    postpone_batch,
     reclaim_expired_leases,
     release_batches,
     renew_leases,
@@ -90,6 +92,7 @@ __all__ = [
     "notify_new_work",
     "ping",
     "plan_batches",
+    "postpone_batch",
     "queue_depth",
     "reclaim_expired_leases",
     "record_queue_sample",

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
 from avatar_data_generator.queue.dialect import ACTIVE, Clock, json_type, sql
+from avatar_data_generator.queue.providers import PAUSED
 from avatar_data_generator.queue.rows import ClaimedBatch
 
 # Round-robin without reading every active task: a task's turn is (batches it has running) +
@@ -23,6 +24,8 @@ from avatar_data_generator.queue.rows import ClaimedBatch
 # The task leaves `pending` in the same statement; `task_started` says which claim did it. A task
 # row locked by a racing claim (which is starting it) or by a cancel is skipped, not waited for:
 # waiting on it while holding batch locks could deadlock with a cancel.
+# Batches of a provider paused for every process (a Retry-After, an outage) are not claimed: they
+# wait as `pending` and spend no attempt (`providers.PAUSED`, a tiny table, one row a provider).
 # A claim's commit does not wait for its WAL flush (`lazy_commit`): a claim lost in a server crash
 # only leaves its batches pending, to be claimed again, and the finish, which stores personas,
 # commits durably (flushing the claim's record with its own).
@@ -38,6 +41,7 @@ idle AS (
       FROM generation_tasks t
      WHERE t.status IN ('pending', 'generating-data') {task_filter}
        AND NOT EXISTS (SELECT 1 FROM running r WHERE r.task_id = t.task_id)
+       AND NOT {paused}
        AND (SELECT true FROM generation_batches b
              WHERE b.task_id = t.task_id AND b.status = 'pending' AND b.available_at <= now()
              LIMIT 1)
@@ -48,6 +52,7 @@ busy AS (
     SELECT t.task_id, t.created_at, r.n AS running
       FROM running r JOIN generation_tasks t ON t.task_id = r.task_id
      WHERE t.status IN ('pending', 'generating-data') {task_filter}
+       AND NOT {paused}
 ),
 ranked AS (
     SELECT nb.id, a.running + nb.rn AS turn, a.created_at, nb.batch_index
@@ -104,6 +109,7 @@ UPDATE generation_batches
           FROM generation_batches b JOIN generation_tasks t ON t.task_id = b.task_id
          WHERE b.status = 'pending' AND b.available_at <= {now}
            AND t.status IN ('pending', 'generating-data') {task_filter}
+           AND NOT {paused}
     ) ORDER BY turn, created_at, batch_index LIMIT {limit}
  )
 RETURNING id, task_id, batch_index, size, attempts, is_topup
@@ -117,7 +123,10 @@ def claim_sql(template: str, limit: int, task_filter: str = "", **moments: str) 
     parameters PostgreSQL re-plans every claim (0.7 ms), as no generic plan can know them.
     """
     window = int(limit) + CLAIM_HEADROOM
-    return template.format(task_filter=task_filter, limit=int(limit), window=window, **moments)
+    paused = PAUSED.format(now=moments.get("now", "now()"))
+    return template.format(
+        task_filter=task_filter, limit=int(limit), window=window, paused=paused, **moments
+    )
 
 
 def claim_batches(
@@ -219,6 +228,7 @@ def get_pending_task_with_lock(conn: Connection) -> str | None:
             "SELECT t.task_id FROM generation_tasks t"
             f" WHERE t.status IN {ACTIVE} AND EXISTS (SELECT 1 FROM generation_batches b"
             f"   WHERE b.task_id = t.task_id AND b.status = 'pending' AND b.available_at <= {now})"
+            f" AND NOT {PAUSED.format(now=now)}"
             f" ORDER BY t.created_at ASC LIMIT 1 {lock}"
         ),
         clock.params,

@@ -51,7 +51,7 @@ _FINISH_POSTGRES = f"""
 WITH input AS MATERIALIZED (
     SELECT * FROM json_to_recordset(CAST(:batches AS json)) AS i(
            id bigint, task_id text, batch_index int, size int, generated int, duration float8,
-           calls int, tokens int, quality jsonb)
+           calls int, tokens int, tokens_in int, tokens_out int, cost float8, quality jsonb)
 ),
 task AS MATERIALIZED (
     SELECT t.task_id, t.status, t.requested, t.generated FROM generation_tasks t
@@ -85,7 +85,7 @@ inserted AS ({
 added AS (
     SELECT f.id, f.task_id, f.status = 'done' AS stored, COALESCE(c.n, 0)::int AS n,
            GREATEST(0, LEAST(i.size, task.requested - task.generated)) AS wanted,
-           i.calls, i.tokens,
+           i.calls, i.tokens, i.tokens_in, i.tokens_out, i.cost,
            CASE WHEN i.generated > COALESCE(c.n, 0) AND f.status = 'done' THEN jsonb_set(
                   i.quality, '{{duplicates_dropped}}', to_jsonb(
                     COALESCE((i.quality ->> 'duplicates_dropped')::numeric, 0)
@@ -103,6 +103,9 @@ updated AS (
            batches_done = t.batches_done + CASE WHEN ab.stored THEN 1 ELSE 0 END,
            provider_calls = t.provider_calls + ab.calls,
            tokens_used = COALESCE(t.tokens_used + ab.tokens, ab.tokens, t.tokens_used),
+           tokens_in = COALESCE(t.tokens_in + ab.tokens_in, ab.tokens_in, t.tokens_in),
+           tokens_out = COALESCE(t.tokens_out + ab.tokens_out, ab.tokens_out, t.tokens_out),
+           cost = COALESCE(t.cost + ab.cost, ab.cost, t.cost),
            quality = CASE WHEN ab.stored THEN CAST({_MERGED_QUALITY} AS json) ELSE t.quality END,
            updated_at = now(), started_at = COALESCE(t.started_at, now()),
            status = CASE WHEN {_LAST_BATCH} THEN 'completed' ELSE t.status END,
@@ -132,7 +135,15 @@ def finish_batch(
     topup_budget: int = 0,
 ) -> FinishedBatch | None:
     """Fenced: store personas, mark the batch done and advance its task; None if lease lost."""
-    result = BatchResult(batch, personas, duration, calls, tokens, quality or {}, topup_budget)
+    result = BatchResult(
+        batch,
+        personas,
+        duration,
+        calls,
+        tokens,
+        quality=quality or {},
+        topup_budget=topup_budget,
+    )
     return finish_batches(conn, owner, [result])[0]
 
 
@@ -194,6 +205,9 @@ def _batch_figures(result: BatchResult) -> dict[str, Any]:
         "duration": result.duration,
         "calls": result.calls,
         "tokens": result.tokens,
+        "tokens_in": result.tokens_in,
+        "tokens_out": result.tokens_out,
+        "cost": result.cost,
         "quality": result.quality,
     }
 
@@ -264,6 +278,9 @@ def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> Stored 
             "UPDATE generation_tasks SET generated = generated + :inserted,"
             " batches_done = batches_done + :done, provider_calls = provider_calls + :calls,"
             " tokens_used = COALESCE(tokens_used + :tokens, :tokens, tokens_used),"
+            " tokens_in = COALESCE(tokens_in + :tokens_in, :tokens_in, tokens_in),"
+            " tokens_out = COALESCE(tokens_out + :tokens_out, :tokens_out, tokens_out),"
+            " cost = COALESCE(cost + :cost, :cost, cost),"
             f" quality = :quality, updated_at = {now}, started_at = COALESCE(started_at, {now}),"
             f" status = CASE WHEN {last} THEN 'completed' ELSE status END,"
             f" finished_at = CASE WHEN {last} THEN {now} ELSE finished_at END"
@@ -276,6 +293,9 @@ def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> Stored 
             "done": int(active),
             "calls": result.calls,
             "tokens": result.tokens,
+            "tokens_in": result.tokens_in,
+            "tokens_out": result.tokens_out,
+            "cost": result.cost,
             "quality": merged if active else task["quality"],
             "task_id": batch.task_id,
         }

@@ -80,21 +80,56 @@ def release_batches(conn: Connection, owner: str, batch_ids: list[int]) -> int:
     return result.rowcount
 
 
+def count_failed_call(conn: Connection, task_id: str) -> None:
+    """A provider call of this task failed: it counts among its calls and its errors."""
+    conn.execute(
+        sql(
+            "UPDATE generation_tasks SET provider_calls = provider_calls + 1,"
+            " provider_errors = provider_errors + 1 WHERE task_id = :t"
+        ),
+        {"t": task_id},
+    )
+
+
 def retry_batch_later(
     conn: Connection, batch: ClaimedBatch, owner: str, error: str, delay: float
 ) -> bool:
-    """Fenced: put a batch back with a backoff before it may be claimed again."""
+    """Fenced: a failed call; put the batch back with a backoff before it may be claimed again."""
     clock = Clock(conn)
-    return fence(
+    fenced = fence(
         conn,
         batch.id,
         owner,
         f"status = 'pending', available_at = {clock.shifted(delay)}, last_error = :error",
         {"error": error} | clock.params,
     )
+    if fenced:
+        count_failed_call(conn, batch.task_id)
+    return fenced
 
 
-def fail_batch(conn: Connection, batch: ClaimedBatch, owner: str, error: str) -> bool:
+def postpone_batch(
+    conn: Connection, batch: ClaimedBatch, owner: str, error: str, delay: float, called: bool
+) -> bool:
+    """Fenced: put a batch back for `delay` without spending its attempt (its provider is
+    paused: rate-limited or down); a call it made still counts among the task's calls."""
+    clock = Clock(conn)
+    fenced = fence(
+        conn,
+        batch.id,
+        owner,
+        f"status = 'pending', attempts = attempts - 1, available_at = {clock.shifted(delay)},"
+        " last_error = :error",
+        {"error": error} | clock.params,
+    )
+    if fenced and called:
+        count_failed_call(conn, batch.task_id)
+    return fenced
+
+
+def fail_batch(
+    conn: Connection, batch: ClaimedBatch, owner: str, error: str, called: bool = True
+) -> bool:
     """Fenced: fail a batch for good, and its task with the same reason."""
     clock = Clock(conn)
     if not fence(
@@ -105,6 +140,8 @@ def fail_batch(conn: Connection, batch: ClaimedBatch, owner: str, error: str) ->
         {"error": error} | clock.params,
     ):
         return False
+    if called:
+        count_failed_call(conn, batch.task_id)
     fail_task(conn, batch.task_id, error)
     return True
 

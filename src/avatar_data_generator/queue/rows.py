@@ -38,6 +38,10 @@ class BatchResult:
     duration: float
     calls: int = 1
     tokens: int | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    #: What the call cost (None when no price is set for its provider and model).
+    cost: float | None = None
     quality: dict[str, Any] = field(default_factory=dict)
     #: Top-up calls the task may still make if this batch comes back short.
     topup_budget: int = 0

@@ -40,12 +40,17 @@ def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
 
 
 def next_available_in(conn: Connection) -> float | None:
-    """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait."""
+    """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait.
+
+    A batch of a paused provider waits for the pause too.
+    """
     clock = Clock(conn)
     row = conn.execute(
         sql(
-            f"SELECT min(b.available_at) AS next_at, {clock.now} AS now"
+            "SELECT min(CASE WHEN ps.paused_until > b.available_at THEN ps.paused_until"
+            f" ELSE b.available_at END) AS next_at, {clock.now} AS now"
             " FROM generation_batches b JOIN generation_tasks t ON t.task_id = b.task_id"
+            " LEFT JOIN provider_state ps ON ps.provider = t.provider"
             f" WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
         ).columns(next_at=utc_type(), now=utc_type()),
         clock.params,

@@ -91,6 +91,7 @@ SELECT COALESCE(jsonb_object_agg(key, CASE
   FULL JOIN jsonb_each(COALESCE({addition}, '{{}}'::jsonb)) b USING (key)
 )"""
 
+
 def merge_quality(
     current: dict[str, Any], batch: dict[str, Any], duplicates: int
 ) -> dict[str, Any]:

@@ -64,9 +64,13 @@ class Dispatcher:
         return len(self.worker.in_flight())
 
     def capacity(self) -> int:
-        """Batches to hold: one per thread, and a completer group more while batches are fast."""
+        """Batches to hold: one per thread (fewer while a provider's adaptive concurrency allows
+        less, so that no batch waits here that another process could run), and a completer group
+        more while batches are fast."""
         fast = self.batch_seconds is not None and self.batch_seconds < FAST_BATCH_SECONDS
-        return self.threads + CLAIM_AHEAD if fast else self.threads
+        if fast:
+            return self.threads + CLAIM_AHEAD
+        return self.worker.calls.capacity(self.threads)
 
     def _run_timed(self, batch: ClaimedBatch) -> None:
         started = time.monotonic()

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import logging
 import random
-import time
+import threading
 from concurrent.futures import Future
 from typing import Any
 
@@ -14,21 +14,28 @@ from flask import Flask
 
 from avatar_data_generator import events, queue
 from avatar_data_generator.generation.base import (
+    BatchOutcome,
     BatchRequest,
     Provider,
-    ProviderError,
     ProviderResponse,
 )
+from avatar_data_generator.generation.cost import parse_prices, price_for
 from avatar_data_generator.generation.pipeline import validate_batch
 from avatar_data_generator.generation.providers import get_provider
 from avatar_data_generator.logging_setup import redactor_of
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.queue import ClaimedBatch, FinishedBatch
+from avatar_data_generator.queue import providers as shared
+from avatar_data_generator.workers.calls import Failure, ProviderCalls
 from avatar_data_generator.workers.completer import BatchCompleter
 from avatar_data_generator.workers.leases import Leases, log_context
 from avatar_data_generator.workers.slots import ProviderSlots
 
 log = logging.getLogger(__name__)
+
+#: The provider guard looks for outages to probe this often, and records limits every few looks.
+GUARD_SECONDS = 1.0
+LIMITS_EVERY = 5
 
 
 def batch_seed(task_seed: int | None, batch_index: int) -> int | None:
@@ -74,13 +81,50 @@ class Worker(Leases):
         self.redact = redactor_of(cfg)
         self.slots = ProviderSlots(self.engine, int(cfg["FLOWISE_MAX_CONCURRENCY"]))
         self.completer = BatchCompleter(self.engine, self.owner)
+        self.calls = ProviderCalls(self)
+        self.prices = parse_prices(cfg.get("PROVIDER_PRICES"))
         self._providers: dict[str, Provider] = {}
+        self._guard: threading.Thread | None = None
+
+    def start_heartbeat(self) -> None:
+        """The heartbeat, and a guard that probes providers that are down for everyone."""
+        super().start_heartbeat()
+        if self._guard is None:
+            self._guard = threading.Thread(
+                target=self._guard_forever, name="avatar-provider-guard", daemon=True
+            )
+            self._guard.start()
+
+    def _guard_forever(self) -> None:
+        ticks = 0
+        while not self._halted.wait(GUARD_SECONDS):
+            ticks += 1
+            try:
+                if self.calls.probe_outages():
+                    for callback in self.on_reclaimed:
+                        callback()  # its batches are claimable again
+                if ticks % LIMITS_EVERY == 0:
+                    self._record_limits()
+            except Exception as exc:  # the database may be away: the heartbeat says so
+                log.debug("Provider guard: %s", exc)
+
+    def _record_limits(self) -> None:
+        figures = {
+            name: (f["concurrency"], f["maximum"]) for name, f in self.calls.figures().items()
+        }
+        with self.engine.begin() as conn:
+            shared.record_limits(conn, self.owner, figures)
 
     def stop(self) -> None:
         """Stop claiming and heartbeating; store what was handed over; drop the slots."""
         super().stop()
         self.slots.close()
         self.completer.close()
+        try:
+            with self.engine.begin() as conn:
+                shared.forget_limits(conn, self.owner)
+        except Exception as exc:  # only the dashboard's figure: it ages out by itself
+            log.debug("Could not forget this process's provider limits: %s", exc)
 
     # --- running one batch -----------------------------------------------------------------
 
@@ -132,58 +176,49 @@ class Worker(Leases):
             provider = self.provider(batch.provider)
         except ValueError as exc:
             # Misconfigured (e.g. FLOWISE_API_URL unset): no retry can help, so say why at once.
-            self._fail(batch, f"provider {batch.provider} is not configured: {exc}")
+            self._fail(batch, f"provider {batch.provider} is not configured: {exc}", called=False)
             return False
         request = request_for(batch)
-        called = self._call(batch, provider, request)
-        if called is None:
+        outcome = self.calls.call(batch, provider, request)
+        if isinstance(outcome, Failure):
+            self._settle(batch, outcome)
             return False
-        response, elapsed = called
+        response, elapsed = outcome
         log.info(
             "Batch %d: Received response in %.2fs", batch.batch_index + 1, elapsed, extra=extra
         )
         self._hand_over(batch, request, response, elapsed)
         return True
 
-    def _call(
-        self, batch: ClaimedBatch, provider: Provider, request: BatchRequest
-    ) -> tuple[ProviderResponse, float] | None:
-        """One provider call in a slot; None when it failed (the batch retried or ended)."""
-        started = time.monotonic()
-        try:
-            with self.slots.hold(self.stopping):
-                events.provider_calls_in_flight.send(self, delta=1)
-                try:
-                    response = provider.generate(request)
-                finally:
-                    events.provider_calls_in_flight.send(self, delta=-1)
-        except ProviderError as exc:
-            elapsed = time.monotonic() - started
-            outcome = "retry" if exc.retryable else "error"
-            events.provider_call_finished.send(
-                self, provider=batch.provider, outcome=outcome, seconds=elapsed
-            )
-            log.warning(
-                "Batch %d: provider error after %.2fs: %s",
-                batch.batch_index + 1,
-                elapsed,
-                exc,
-                extra=log_context(batch, self.owner),
-            )
-            if exc.retryable:
-                self._retry_or_fail(batch, str(exc), exc.retry_after)
-            else:
-                self._fail(batch, str(exc))
-            return None
-        except InterruptedError:
-            # Stopping while waiting for a provider slot: hand the batch to another worker.
+    def _settle(self, batch: ClaimedBatch, failure: Failure) -> None:
+        """A call that gave no personas: retry, fail, wait for the provider or give back."""
+        if failure.action == "retry":
+            self._retry_or_fail(batch, failure.error, failure.retry_after)
+        elif failure.action == "fail":
+            self._fail(batch, failure.error, failure.called)
+        elif failure.action == "postpone":
+            self._postpone(batch, failure)
+        else:
             self.release([batch])
-            return None
-        elapsed = time.monotonic() - started
-        events.provider_call_finished.send(
-            self, provider=batch.provider, outcome="ok", seconds=elapsed
+
+    def _postpone(self, batch: ClaimedBatch, failure: Failure) -> None:
+        """Wait for a paused provider as `pending`, spending no attempt."""
+        with self.engine.begin() as conn:
+            queue.postpone_batch(
+                conn,
+                batch,
+                self.owner,
+                self.redact(failure.error),
+                failure.delay,
+                failure.called,
+            )
+        log.info(
+            "Batch %d: %s; waiting %.1fs without spending an attempt",
+            batch.batch_index + 1,
+            failure.error[:200],
+            failure.delay,
+            extra=log_context(batch, self.owner),
         )
-        return response, elapsed
 
     def _hand_over(
         self,
@@ -204,12 +239,21 @@ class Worker(Leases):
                 duration=elapsed,
                 calls=1,
                 tokens=validated.tokens,
+                tokens_in=validated.tokens_in,
+                tokens_out=validated.tokens_out,
+                cost=self._cost(batch.provider, validated),
                 quality=validated.quality | {"topup_calls": int(batch.is_topup)},
                 topup_budget=budget,
             )
         )
         extra = log_context(batch, self.owner)
         future.add_done_callback(functools.partial(self._stored, batch, elapsed, extra))
+
+    def _cost(self, provider: str, validated: BatchOutcome) -> float | None:
+        """What this call cost by PROVIDER_PRICES (None without a price for it)."""
+        model = self.provider(provider).provenance().get("model") or validated.model
+        price = price_for(self.prices, provider, model)
+        return None if price is None else price.of(validated.tokens_in, validated.tokens_out)
 
     def _stored(
         self,
@@ -314,11 +358,11 @@ class Worker(Leases):
             extra=log_context(batch, self.owner),
         )
 
-    def _fail(self, batch: ClaimedBatch, error: str) -> None:
+    def _fail(self, batch: ClaimedBatch, error: str, called: bool = True) -> None:
         error = self.redact(error)
         try:
             with self.engine.begin() as conn:
-                failed = queue.fail_batch(conn, batch, self.owner, error)
+                failed = queue.fail_batch(conn, batch, self.owner, error, called)
         except Exception:
             log.exception(
                 "[ERROR] Could not mark batch %d of task %s failed; lease will expire",
