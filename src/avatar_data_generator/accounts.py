@@ -7,11 +7,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from avatar_data_generator.db import begin_write, db, utcnow
 from avatar_data_generator.models import ApiToken, User
+from avatar_data_generator.queue import account_rows
 
 TOKEN_PREFIX = "adg_"
 MIN_PASSWORD = 8
@@ -32,6 +32,7 @@ def hash_token(token: str) -> str:
 
 
 def _check_password(password: str, field: str = "password") -> None:
+    """Refuse passwords that are too short, too long or hold NUL."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password must be at least {MIN_PASSWORD} characters", field)
     if len(password) > MAX_PASSWORD or "\x00" in password:
@@ -39,14 +40,16 @@ def _check_password(password: str, field: str = "password") -> None:
 
 
 def _user_named(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
+    """The user with this username (AccountError if there is none)."""
+    user = account_rows.user_named(db.session, username)
     if user is None:
         raise AccountError(f"no user {username!r}", "username")
     return user
 
 
 def _user_by_id(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    """The user with this id (AccountError if there is none)."""
+    user = account_rows.user_by_id(db.session, user_id)
     if user is None:
         raise AccountError(f"no user with id {user_id}")
     return user
@@ -59,26 +62,18 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
         raise AccountError("username must be 1 to 80 characters", "username")
     _check_password(password)
     begin_write()
-    if db.session.scalar(select(User).where(User.username == username)) is not None:
+    if account_rows.user_named(db.session, username) is not None:
         raise AccountError(f"user {username!r} already exists", "username")
-    user = User(
-        username=username, password_hash=generate_password_hash(password), is_admin=is_admin
+    user = account_rows.insert_user(
+        db.session, username, generate_password_hash(password), is_admin
     )
-    db.session.add(user)
     db.session.commit()
     return user
 
 
 def _new_password(user: User, password: str) -> None:
     """Set the hash and end every session of the user (in the caller's transaction)."""
-    db.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(
-            password_hash=generate_password_hash(password),
-            session_epoch=User.session_epoch + 1,
-        )
-    )
+    account_rows.set_password_hash(db.session, user.id, generate_password_hash(password))
 
 
 def set_password(username: str, password: str) -> None:
@@ -116,7 +111,7 @@ def _dummy_hash() -> str:
 
 def authenticate(username: str, password: str) -> User | None:
     """The user if the password matches, else None; takes as long for unknown usernames."""
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    user = account_rows.user_named(db.session, username.strip())
     matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     return user if user is not None and matches else None
 
@@ -124,9 +119,7 @@ def authenticate(username: str, password: str) -> User | None:
 def end_sessions(user_id: int) -> None:
     """Log a user out everywhere: every session and remember-me cookie stops working."""
     begin_write()
-    db.session.execute(
-        update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1)
-    )
+    account_rows.end_sessions(db.session, user_id)
     db.session.commit()
 
 
@@ -144,23 +137,23 @@ def set_admin(user_id: int, is_admin: bool) -> User:
     """Make or unmake an admin; the last admin stays one."""
     begin_write()
     # Lock the admins' rows (PostgreSQL) so two admins unmaking each other cannot both win.
-    admins = db.session.scalars(select(User.id).where(User.is_admin).with_for_update()).all()
+    admins = account_rows.lock_admins(db.session)
     user = _user_by_id(user_id)
     if not is_admin and user.is_admin and len(admins) <= 1:
         raise AccountError("the last admin cannot stop being one; make someone else admin first")
-    user.is_admin = is_admin
+    account_rows.set_admin(db.session, user.id, is_admin)
     db.session.commit()
     return user
 
 
 def list_users() -> list[User]:
     """Every account, by username."""
-    return list(db.session.scalars(select(User).order_by(User.username)).all())
+    return account_rows.users(db.session)
 
 
 def admin_names() -> list[str]:
     """Usernames of the admins."""
-    return list(db.session.scalars(select(User.username).where(User.is_admin).order_by("username")))
+    return account_rows.admin_names(db.session)
 
 
 def create_token(username: str, name: str = "cli") -> str:
@@ -171,32 +164,22 @@ def create_token(username: str, name: str = "cli") -> str:
     begin_write()
     user = _user_named(username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name))
+    account_rows.insert_token(db.session, user.id, hash_token(token), name)
     db.session.commit()
     return token
 
 
 def list_tokens(user_id: int) -> list[ApiToken]:
     """A user's tokens, newest first, revoked ones included."""
-    return list(
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.user_id == user_id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-        ).all()
-    )
+    return account_rows.tokens_of(db.session, user_id)
 
 
 def revoke_token(user_id: int, token_id: int) -> bool:
     """Revoke one of the user's own tokens; False if there is no such live token."""
     begin_write()
-    done = db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    done = account_rows.revoke_token(db.session, user_id, token_id, utcnow())
     db.session.commit()
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    return done
 
 
 #: `last_used_at` is written at most this often per token: a bearer call is a read, not a write.
@@ -205,27 +188,15 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def user_for_token(token: str) -> User | None:
     """The owner of a valid, unrevoked token (its last use recorded at most once a minute)."""
-    row = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    )
+    row = account_rows.live_token(db.session, hash_token(token))
     if row is None:
         return None
-    user = db.session.get(User, row.user_id)
+    user = account_rows.user_by_id(db.session, row.user_id)
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         # Its own short write, guarded so concurrent calls write once, not once each.
         with db.engine.begin() as conn:
-            conn.execute(
-                update(ApiToken)
-                .where(
-                    ApiToken.id == row.id,
-                    (ApiToken.last_used_at.is_(None))
-                    | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION),
-                )
-                .values(last_used_at=now)
-            )
+            account_rows.touch_token(conn, row.id, now, LAST_USED_RESOLUTION)
     return user
 
 
@@ -233,13 +204,9 @@ def revoke_tokens(username: str) -> int:
     """Revoke every token a user holds; returns how many."""
     begin_write()
     user = _user_named(username)
-    rows = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
-    for row in rows:
-        row.revoked_at = utcnow()
+    count = account_rows.revoke_tokens(db.session, user.id, utcnow())
     db.session.commit()
-    return len(rows)
+    return count
 
 
 def ensure_first_admin() -> tuple[str, str] | None:
@@ -249,7 +216,7 @@ def ensure_first_admin() -> tuple[str, str] | None:
     with it this session, for the life of the server.
     """
     try:
-        if db.session.scalar(select(User.id).limit(1)) is not None:
+        if account_rows.any_user(db.session):
             return None
         password = secrets.token_urlsafe(12)
         create_user("admin", password, is_admin=True)

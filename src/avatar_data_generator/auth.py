@@ -20,16 +20,18 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import IO, Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, Request, Response, abort, current_app, g, has_request_context, request
+from flask import Flask, Request, Response, abort, current_app, g, request
+from flask import has_request_context as in_request
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import delete, func, select, update
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
+from avatar_data_generator import accounts
 from avatar_data_generator.db import begin_write, db, utcnow
-from avatar_data_generator.models import LoginAttempt, User
+from avatar_data_generator.models import User
+from avatar_data_generator.queue import account_rows
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -102,7 +104,7 @@ def clock() -> float:
 
 def session_identifier(user: User) -> str:
     """`id:epoch:issued` for Flask-Login; `issued` is the login time of the session served."""
-    issued = g.get("adg_session_issued") if has_request_context() else None
+    issued = g.get("adg_session_issued") if in_request() else None
     if issued is None:
         issued = int(clock())
     return f"{user.id}:{user.session_epoch}:{issued}"
@@ -115,6 +117,7 @@ def start_session() -> None:
 
 @login_manager.user_loader
 def _load_user(identifier: str) -> User | None:
+    """The user of a session identifier, if its epoch is current and it is not too old."""
     try:
         user_id, epoch, issued = (int(part) for part in identifier.split(":"))
     except (AttributeError, TypeError, ValueError):
@@ -122,7 +125,7 @@ def _load_user(identifier: str) -> User | None:
     age = clock() - issued
     if age > SESSION_LIFETIME.total_seconds() or age < -300:
         return None
-    user = db.session.get(User, user_id)
+    user = account_rows.user_by_id(db.session, user_id)
     if user is None or user.session_epoch != epoch:
         return None
     g.adg_session_issued = issued
@@ -162,13 +165,8 @@ def throttle_key(username: str) -> str:
 
 
 def _recent_attempts(key: str) -> int:
-    since = utcnow() - THROTTLE_WINDOW
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.key == key, LoginAttempt.attempted_at > since)
-    )
-    return int(count or 0)
+    """Attempts with this key within THROTTLE_WINDOW."""
+    return account_rows.count_attempts(db.session, key, utcnow() - THROTTLE_WINDOW)
 
 
 def _admit_attempt(key: str) -> bool:
@@ -181,12 +179,11 @@ def _admit_attempt(key: str) -> bool:
     if _recent_attempts(key) >= THROTTLE_LIMIT:
         db.session.rollback()
         return False  # already over: nothing new to record
-    db.session.add(LoginAttempt(key=key, attempted_at=utcnow()))
-    old = select(LoginAttempt.id).where(LoginAttempt.attempted_at < utcnow() - 4 * THROTTLE_WINDOW)
+    account_rows.insert_attempt(db.session, key, utcnow())
     # SKIP LOCKED: parallel logins never wait on (or deadlock over) each other's clean-up.
-    old_ids = db.session.scalars(old.limit(500).with_for_update(skip_locked=True)).all()
+    old_ids = account_rows.old_attempt_ids(db.session, utcnow() - 4 * THROTTLE_WINDOW, 500)
     if old_ids:
-        db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(old_ids)))
+        account_rows.delete_attempts(db.session, old_ids)
     db.session.commit()
     admitted = _recent_attempts(key) <= THROTTLE_LIMIT
     db.session.rollback()
@@ -195,16 +192,14 @@ def _admit_attempt(key: str) -> bool:
 
 def attempt_login(username: str, password: str) -> LoginResult:
     """Throttle, then check the password; a success forgives the key's earlier attempts."""
-    from avatar_data_generator import accounts
-
     key = throttle_key(username)
     if not _admit_attempt(key):
         return LoginResult(None, True)
     user = accounts.authenticate(username, password) if username and password else None
     if user is not None:
         begin_write()
-        db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
-        db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+        account_rows.forget_attempts(db.session, key)
+        account_rows.record_login(db.session, user.id, utcnow())
         db.session.commit()
     return LoginResult(user, False)
 
@@ -218,9 +213,7 @@ def _api_guard() -> None:
         return
     token = bearer_token()
     if token is not None:
-        from avatar_data_generator.accounts import user_for_token
-
-        user = user_for_token(token) if token and "\x00" not in token else None
+        user = accounts.user_for_token(token) if token and "\x00" not in token else None
         if user is None:
             raise ApiAuthError("invalid or revoked API token")
         g.adg_bearer_user = user
@@ -232,12 +225,14 @@ def _api_guard() -> None:
 
 
 def _check_csrf() -> None:
+    """CSRF on every write, unless CSRF is switched off (tests)."""
     if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     csrf.protect()
 
 
 def _before_request() -> None:
+    """The API's guard under /api, CSRF on pages."""
     if is_api_path():
         _api_guard()
     else:
@@ -245,6 +240,7 @@ def _before_request() -> None:
 
 
 def _security_headers(response: Response) -> Response:
+    """CSP, framing, sniffing, referrer and caching headers on every response."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Frame-Options", "DENY")
@@ -312,7 +308,7 @@ def init_app(app: Flask) -> None:
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     cfg.setdefault("WTF_CSRF_SSL_STRICT", True)
 
-    login_manager.login_view = "web.login"
+    login_manager.login_view = "sign_in.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"

@@ -2,34 +2,46 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from avatar_data_generator import queue
-from avatar_data_generator.config import PROVIDERS
 from avatar_data_generator.db import begin_write, db, utcnow
 from avatar_data_generator.generation.bio_settings import (
     BioSettingsError,
     default_bio_settings,
     validate_bio_settings,
 )
-from avatar_data_generator.models import BioSettings, GenerationResult, GenerationTask, User
+from avatar_data_generator.generation.providers import NAMES as PROVIDERS
+from avatar_data_generator.generation.providers import provenance_for
+from avatar_data_generator.models import GenerationTask, User
+from avatar_data_generator.queue import task_rows
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH_SIZE = 100
 
 
 class TaskInputError(ValueError):
-    """A request to create a task was invalid; `field` names what to fix."""
+    """A request to create a task was invalid; `field` names what to fix, `message` (which the
+    CLI and the API show) names the field too, `reason` (a form's text beside it) may not."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.reason = reason or message
+
+
+def bio_input_error(exc: BioSettingsError) -> TaskInputError:
+    """Invalid bio settings as a task input error: `bio_settings.age_min: must not exceed …`."""
+    field = "bio_settings" if exc.field == "bio_settings" else f"bio_settings.{exc.field}"
+    return TaskInputError(field, f"{field}: {exc.message}", exc.message)
 
 
 class TaskNotFound(LookupError):
@@ -61,6 +73,7 @@ def _check_may_manage(task: GenerationTask, actor: User | None) -> None:
 
 
 def _int_field(name: str, value: Any, low: int, high: int | None) -> int:
+    """A whole number from `low` to `high` (None: no upper bound)."""
     if isinstance(value, bool) or not isinstance(value, int):
         try:
             value = int(str(value).strip())
@@ -74,24 +87,37 @@ def _int_field(name: str, value: Any, low: int, high: int | None) -> int:
 
 
 def saved_bio_settings() -> dict[str, Any]:
-    """The team's saved default bio settings, or the built-in defaults."""
-    row = db.session.scalar(select(BioSettings).where(BioSettings.scope == "default"))
-    return validate_bio_settings(row.settings) if row else default_bio_settings()
+    """The team's saved default bio settings, or the built-in defaults.
+
+    Saved settings that today's rules refuse (saved before a rule was added) give way to the
+    defaults, with a warning, rather than breaking every page and every submit.
+    """
+    row = task_rows.bio_settings_row(db.session)
+    if row is None:
+        return default_bio_settings()
+    try:
+        return validate_bio_settings(row.settings)
+    except BioSettingsError as exc:
+        log.warning("saved bio settings are no longer valid (%s); using the defaults", exc)
+        return default_bio_settings()
+
+
+def checked_bio_settings(raw: Any) -> dict[str, Any]:
+    """Validated, completed bio settings; TaskInputError naming the first bad one."""
+    try:
+        return validate_bio_settings(raw)
+    except BioSettingsError as exc:
+        raise bio_input_error(exc) from None
 
 
 def save_bio_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and store the team's default bio settings."""
-    try:
-        settings = validate_bio_settings(dict(raw))
-    except BioSettingsError as exc:
-        raise TaskInputError(f"bio_settings.{exc.field}", str(exc)) from None
+    settings = checked_bio_settings(dict(raw))
     begin_write()
-    row = db.session.scalar(select(BioSettings).where(BioSettings.scope == "default"))
-    if row is None:
-        row = BioSettings(scope="default", settings=settings)
-        db.session.add(row)
+    if task_rows.bio_settings_row(db.session) is None:
+        task_rows.insert_bio_settings(db.session, settings)
     else:
-        row.settings = settings
+        task_rows.update_bio_settings(db.session, settings)
     db.session.commit()
     return settings
 
@@ -110,84 +136,45 @@ def create_task(
 ) -> tuple[GenerationTask, bool]:
     """Validate and enqueue a task with its batches; returns (task, created)."""
     cfg = current_app.config
-    count = _int_field("count", count, 1, None)
-    if count > cfg["MAX_PERSONAS_PER_TASK"]:
-        raise TaskInputError(
-            "count",
-            f"count {count} exceeds MAX_PERSONAS_PER_TASK ({cfg['MAX_PERSONAS_PER_TASK']}); "
-            "split it into smaller tasks",
-        )
-    size = _int_field(
-        "batch_size",
-        batch_size if batch_size is not None else cfg["PERSONAS_PER_BATCH"],
-        1,
-        MAX_BATCH_SIZE,
-    )
+    count = _count(count)
+    size = batch_size if batch_size is not None else cfg["PERSONAS_PER_BATCH"]
+    size = _int_field("batch_size", size, 1, MAX_BATCH_SIZE)
     provider = provider or cfg["GENERATOR_PROVIDER"]
-    if provider not in PROVIDERS:
-        raise TaskInputError("provider", f"provider must be one of {', '.join(PROVIDERS)}")
-    provenance = _provenance(provider)
-    configuration_error = provenance.get("configuration_error")
-    if configuration_error:
-        raise TaskInputError(
-            "provider",
-            f"provider {provider} is not configured on this server: {configuration_error}",
-        )
+    provenance = _configured_provenance(provider)
     locale = (locale or "en").strip()
     if not locale or len(locale) > 20:
         raise TaskInputError("locale", "locale must be a short language tag such as en or de")
     seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
     begin_write()
-    try:
-        settings = (
-            validate_bio_settings(dict(bio_settings))
-            if bio_settings is not None
-            else saved_bio_settings()
-        )
-    except BioSettingsError as exc:
-        raise TaskInputError(f"bio_settings.{exc.field}", str(exc)) from None
-
-    if idempotency_key:
-        existing = db.session.scalar(
-            select(GenerationTask).where(
-                GenerationTask.user_id == user_id,
-                GenerationTask.idempotency_key == idempotency_key,
-            )
-        )
-        if existing is not None:
-            return get_task(existing.task_id), False
-
+    settings = saved_bio_settings() if bio_settings is None else checked_bio_settings(bio_settings)
+    existing = _replay(user_id, idempotency_key)
+    if existing is not None:
+        return existing, False
     sizes = queue.plan_batches(count, size)
-    task = GenerationTask(
-        requested=count,
-        batch_size=size,
-        provider=provider,
-        locale=locale,
-        seed=seed_value,
-        bio_settings=settings,
-        batches_total=len(sizes),
-        user_id=user_id,
-        created_by=created_by,
-        idempotency_key=idempotency_key,
-        provenance=provenance | {"settings": settings, "seed": seed_value},
-        quality={},
-        created_at=utcnow(),
-    )
-    db.session.add(task)
     try:
-        db.session.flush()
+        task = task_rows.insert_task(
+            db.session,
+            requested=count,
+            batch_size=size,
+            provider=provider,
+            locale=locale,
+            seed=seed_value,
+            bio_settings=settings,
+            batches_total=len(sizes),
+            user_id=user_id,
+            created_by=created_by,
+            idempotency_key=idempotency_key,
+            provenance=provenance | {"settings": settings, "seed": seed_value},
+            quality={},
+            created_at=utcnow(),
+        )
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race.
         db.session.rollback()
-        existing = db.session.scalar(
-            select(GenerationTask).where(
-                GenerationTask.user_id == user_id,
-                GenerationTask.idempotency_key == idempotency_key,
-            )
-        )
+        existing = _replay(user_id, idempotency_key)
         if existing is None:
             raise
-        return get_task(existing.task_id), False
+        return existing, False
     conn = db.session.connection()
     queue.insert_batches(conn, task.task_id, sizes)
     queue.notify_new_work(conn, task.task_id)
@@ -196,14 +183,44 @@ def create_task(
     return get_task(task.task_id), True
 
 
-def _provenance(provider: str) -> dict[str, Any]:
-    """What identifies a provider, built once per app (building it opens an HTTP client)."""
-    from avatar_data_generator.generation.providers import provenance_for
+def _count(count: Any) -> int:
+    """The number of personas asked for, within MAX_PERSONAS_PER_TASK."""
+    count = _int_field("count", count, 1, None)
+    limit = current_app.config["MAX_PERSONAS_PER_TASK"]
+    if count > limit:
+        raise TaskInputError(
+            "count",
+            f"count {count} exceeds MAX_PERSONAS_PER_TASK ({limit}); split it into smaller tasks",
+        )
+    return count
 
+
+def _configured_provenance(provider: str) -> dict[str, Any]:
+    """The provenance of a known provider that is set up on this server.
+
+    Built once per app and cached: building a provider opens an HTTP client.
+    """
+    if provider not in PROVIDERS:
+        raise TaskInputError("provider", f"provider must be one of {', '.join(PROVIDERS)}")
     cache: dict[str, dict[str, Any]] = current_app.extensions.setdefault("avatar_provenance", {})
     if provider not in cache:
         cache[provider] = provenance_for(provider, current_app.config)
-    return dict(cache[provider])
+    provenance = dict(cache[provider])
+    configuration_error = provenance.get("configuration_error")
+    if configuration_error:
+        raise TaskInputError(
+            "provider",
+            f"provider {provider} is not configured on this server: {configuration_error}",
+        )
+    return provenance
+
+
+def _replay(user_id: int | None, idempotency_key: str | None) -> GenerationTask | None:
+    """The task this user already created with this Idempotency-Key, or None."""
+    if not idempotency_key:
+        return None
+    existing = task_rows.task_by_key(db.session, user_id, idempotency_key)
+    return None if existing is None else get_task(existing.task_id)
 
 
 def wake_local_worker() -> None:
@@ -221,11 +238,7 @@ def get_task(task_id: str) -> GenerationTask:
     """
     if len(task_id) > 64 or "\x00" in task_id:  # no such id, and PostgreSQL refuses NUL
         raise TaskNotFound(f"no task {task_id[:64]}")
-    task = db.session.scalar(
-        select(GenerationTask)
-        .where(GenerationTask.task_id == task_id)
-        .execution_options(populate_existing=True)
-    )
+    task = task_rows.task_by_id(db.session, task_id)
     if task is None:
         db.session.rollback()
         raise TaskNotFound(f"no task {task_id}")
@@ -262,21 +275,12 @@ def list_tasks(
     status: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[GenerationTask], int]:
     """Newest first, optionally by status; returns (page, total)."""
-    query = select(GenerationTask)
-    count_query = select(db.func.count()).select_from(GenerationTask)
-    if status:
-        query = query.where(GenerationTask.status == status)
-        count_query = count_query.where(GenerationTask.status == status)
-    total = int(db.session.scalar(count_query) or 0)
-    page = db.session.scalars(
-        query.order_by(GenerationTask.created_at.desc(), GenerationTask.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(page), total
+    total = task_rows.count_tasks(db.session, status)
+    return task_rows.tasks_page(db.session, status, limit, offset), total
 
 
 def _iso(value: datetime | None) -> str | None:
+    """ISO 8601 with microseconds, as the contract writes times."""
     return value.isoformat(timespec="microseconds") if value else None
 
 
@@ -317,19 +321,9 @@ def iter_personas(task_id: str, chunk: int = 2000) -> Iterator[dict[str, Any]]:
     transaction open (SQLite's write lock, PostgreSQL's snapshot) while the client reads.
     """
     last: tuple[int, int] = (-1, -1)
-    query = (
-        select(GenerationResult.batch_index, GenerationResult.position, GenerationResult.data)
-        .where(GenerationResult.task_id == task_id)
-        .order_by(GenerationResult.batch_index, GenerationResult.position)
-        .limit(chunk)
-    )
     while True:
         with db.engine.connect() as conn:
-            rows = conn.execute(
-                query.where(
-                    db.tuple_(GenerationResult.batch_index, GenerationResult.position) > last
-                )
-            ).all()
+            rows = task_rows.personas_after(conn, task_id, last, chunk)
         if not rows:
             return
         for row in rows:

@@ -6,10 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from marshmallow import INCLUDE, RAISE, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, ValidationError, fields, validate
 
-from avatar_data_generator.config import PROVIDERS
-from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
+from avatar_data_generator.generation.bio_settings import (
+    GENDERS,
+    MAX_AGE,
+    MAX_BIO_LIMIT,
+    MAX_COUNTRIES,
+    MAX_COUNTRY_NAME,
+    MAX_LANGUAGE,
+    MAX_TONE,
+    MIN_AGE,
+    MIN_BIO_LIMIT,
+    MIN_LANGUAGE,
+    PLATFORM_LIMITS,
+)
+from avatar_data_generator.generation.providers import NAMES as PROVIDERS
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.tasks import MAX_BATCH_SIZE
 
@@ -22,13 +34,6 @@ def _no_nul(value: Any) -> None:
     """Text stored in PostgreSQL may not hold NUL characters."""
     if isinstance(value, str) and "\x00" in value:
         raise ValidationError("must not contain NUL characters")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _no_nul(key)
-            _no_nul(item)
-    if isinstance(value, list):
-        for item in value:
-            _no_nul(item)
 
 
 class Text(fields.String):
@@ -41,37 +46,49 @@ class Text(fields.String):
 
 class BioSettingsIn(Schema):
     """Bio settings: platforms and their limits, tone, language, emoji, hashtags, age range,
-    gender mix and countries. Omitted keys take the built-in defaults."""
+    gender mix and countries. Omitted keys take the built-in defaults.
+
+    Only the types are checked here; every rule (the bounds shown below, the platform and
+    gender names, the age order) is `generation.bio_settings`', so the API, the form and the
+    CLI refuse the same values with the same messages."""
 
     class Meta:
-        unknown = INCLUDE  # the generator's own validation has the last word
+        unknown = INCLUDE  # unknown keys are refused by the rules, naming them
 
     platforms = fields.Dict(
-        keys=Text(validate=[validate.OneOf(list(PLATFORM_LIMITS))]),
-        values=fields.Integer(strict=True, validate=validate.Range(min=1, max=5000)),
+        keys=fields.String(),
+        values=fields.Integer(
+            strict=True, metadata={"minimum": MIN_BIO_LIMIT, "maximum": MAX_BIO_LIMIT}
+        ),
         metadata={
-            "description": "Platforms to write bios for, with their limits in graphemes "
+            "description": "At least one of "
+            f"{', '.join(PLATFORM_LIMITS)}, with its bio limit in graphemes "
             f"(defaults {PLATFORM_LIMITS})"
         },
     )
-    tone = Text(validate=[validate.Length(max=200)], metadata={"example": "friendly"})
-    language = Text(validate=[validate.Length(min=1, max=20)], metadata={"example": "en"})
+    tone = fields.String(metadata={"example": "friendly", "minLength": 1, "maxLength": MAX_TONE})
+    language = fields.String(
+        metadata={"example": "en", "minLength": MIN_LANGUAGE, "maxLength": MAX_LANGUAGE}
+    )
     emoji = fields.Boolean()
     hashtags = fields.Boolean()
-    age_min = fields.Integer(strict=True, validate=validate.Range(min=13, max=100))
-    age_max = fields.Integer(strict=True, validate=validate.Range(min=13, max=100))
-    gender_mix = fields.Dict(
-        keys=Text(validate=[validate.OneOf(["female", "male", "non-binary"])]),
-        values=fields.Float(validate=validate.Range(min=0, max=1), allow_nan=False),
-        metadata={"description": "Share of each gender, 0 to 1"},
+    age_min = fields.Integer(strict=True, metadata={"minimum": MIN_AGE, "maximum": MAX_AGE})
+    age_max = fields.Integer(
+        strict=True,
+        metadata={"minimum": MIN_AGE, "maximum": MAX_AGE, "description": "At least age_min"},
     )
-    countries = fields.List(Text(validate=[validate.Length(min=1, max=100)]))
-
-    @validates_schema
-    def _ages(self, data: dict[str, Any], **_: Any) -> None:
-        if "age_min" in data and "age_max" in data and data["age_min"] > data["age_max"]:
-            raise ValidationError("must not exceed age_max", "age_min")
-        _no_nul(data)
+    gender_mix = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(allow_nan=True, metadata={"minimum": 0}),
+        metadata={
+            "description": f"Relative weight of each of {', '.join(GENDERS)} (normalised; "
+            "at least one above 0)"
+        },
+    )
+    countries = fields.List(
+        fields.String(metadata={"minLength": 1, "maxLength": MAX_COUNTRY_NAME}),
+        metadata={"maxItems": MAX_COUNTRIES},
+    )
 
 
 class TaskCreateIn(Schema):

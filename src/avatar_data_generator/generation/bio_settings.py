@@ -1,24 +1,95 @@
-"""Bio settings: platforms and their limits, tone, locale and the demographic mix."""
+"""Bio settings: platforms and their limits, tone, locale and the demographic mix.
+
+`validate_bio_settings` is the one place that decides what is valid. The API schema shows the
+constants below in its document and checks only types; the form parser only turns strings into
+numbers. A rule added here (say, only supported countries) holds for the form, the API and the
+CLI at once, with the same message.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 #: Default bio length per platform, counted in graphemes (the characters a person sees).
 PLATFORM_LIMITS = {"x": 160, "instagram": 150, "tiktok": 80, "linkedin": 220, "facebook": 101}
+#: The genders a mix may weigh, in the order prompts and pages list them.
 GENDERS = ("female", "male", "non-binary")
-#: The longest bio any platform may be configured for.
+DEFAULT_GENDER_MIX = {"female": 0.48, "male": 0.48, "non-binary": 0.04}
+#: The shortest and the longest bio a platform may be configured for.
+MIN_BIO_LIMIT = 10
 MAX_BIO_LIMIT = 2200
+#: Characters of the tone ("friendly") and of the language tag ("en", "pt-BR").
+MAX_TONE = 40
+MIN_LANGUAGE, MAX_LANGUAGE = 2, 20
+#: The youngest and the oldest age a range may reach.
+MIN_AGE, MAX_AGE = 13, 100
+#: Characters of one country's name, and how many countries a setting may name.
+MAX_COUNTRY_NAME = 80
+MAX_COUNTRIES = 200
 
 
 class BioSettingsError(ValueError):
-    """Invalid bio settings; the message names the field."""
+    """Invalid bio settings; `field` names the setting, `message` says what is wrong with it."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
+
+
+def _problem(message: str) -> PydanticCustomError:
+    """A validation error whose message is exactly `message` (no "Value error, " prefix)."""
+    return PydanticCustomError("bio_settings", message)
+
+
+def _limit(value: int) -> int:
+    """One platform's bio limit."""
+    if not MIN_BIO_LIMIT <= value <= MAX_BIO_LIMIT:
+        raise _problem(f"limit must be between {MIN_BIO_LIMIT} and {MAX_BIO_LIMIT}")
+    return value
+
+
+def _age(value: int) -> int:
+    """An end of the age range."""
+    if not MIN_AGE <= value <= MAX_AGE:
+        raise _problem(f"must be between {MIN_AGE} and {MAX_AGE}")
+    return value
+
+
+def _text(low: int, high: int) -> AfterValidator:
+    """A short text setting: trimmed, `low` to `high` characters, no NUL (PostgreSQL)."""
+
+    def check(value: str) -> str:
+        """The trimmed text, or the problem with it."""
+        if "\x00" in value:
+            raise _problem("must not contain NUL characters")
+        value = value.strip()
+        if not value:
+            raise _problem("must not be blank")
+        if not low <= len(value) <= high:
+            raise _problem(f"must be {low} to {high} characters")
+        return value
+
+    return AfterValidator(check)
+
+
+def _no_unknown(names: Any, known: tuple[str, ...], what: str) -> None:
+    """Refuse keys outside `known`, naming them and the ones to use."""
+    if not isinstance(names, dict):
+        return  # the type check reports it
+    unknown = sorted(str(name) for name in set(names) - set(known))
+    if unknown:
+        raise _problem(f"unknown {what}(s): {', '.join(unknown)}; use {', '.join(known)}")
+
+
+Limit = Annotated[int, AfterValidator(_limit)]
+Age = Annotated[int, AfterValidator(_age)]
+Tone = Annotated[str, _text(1, MAX_TONE)]
+Language = Annotated[str, _text(MIN_LANGUAGE, MAX_LANGUAGE)]
 
 
 class BioSettingsModel(BaseModel):
@@ -26,32 +97,54 @@ class BioSettingsModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    platforms: dict[str, int] = Field(default_factory=lambda: dict(PLATFORM_LIMITS))
-    tone: str = Field(default="friendly", min_length=1, max_length=40)
-    language: str = Field(default="en", min_length=2, max_length=20)
+    platforms: dict[str, Limit] = Field(default_factory=lambda: dict(PLATFORM_LIMITS))
+    tone: Tone = "friendly"
+    language: Language = "en"
     emoji: bool = True
     hashtags: bool = True
-    age_min: int = Field(default=18, ge=13, le=100)
-    age_max: int = Field(default=70, ge=13, le=100)
-    gender_mix: dict[str, float] = Field(
-        default_factory=lambda: {"female": 0.48, "male": 0.48, "non-binary": 0.04}
-    )
-    countries: list[str] = Field(default_factory=list, max_length=200)
+    age_min: Age = 18
+    age_max: Age = 70
+    gender_mix: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GENDER_MIX))
+    countries: list[str] = Field(default_factory=list)
 
-    @field_validator("tone", "language")
+    @field_validator("platforms", mode="before")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
+    def _known_platforms(cls, value: Any) -> Any:
+        """Only the platforms of PLATFORM_LIMITS (checked before the limits are)."""
+        _no_unknown(value, tuple(PLATFORM_LIMITS), "platform")
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _some_platform(cls, value: dict[str, int]) -> dict[str, int]:
+        """At least one platform, in the canonical order (stable prompts and exports)."""
         if not value:
-            raise ValueError("must not be blank")
+            raise _problem("choose at least one platform")
+        return {p: value[p] for p in PLATFORM_LIMITS if p in value}
+
+    @field_validator("gender_mix")
+    @classmethod
+    def _mix(cls, value: dict[str, float]) -> dict[str, float]:
+        """Known genders, finite weights that are not negative, not all zero."""
+        _no_unknown(value, GENDERS, "gender")
+        weights = value.values()
+        if not all(math.isfinite(w) for w in weights):
+            raise _problem("weights must be finite numbers")
+        if any(w < 0 for w in weights):
+            raise _problem("weights must not be negative")
+        if sum(weights) <= 0:
+            raise _problem("at least one weight must be positive")
         return value
 
     @field_validator("countries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
+        """Trimmed names, each of 1 to MAX_COUNTRY_NAME characters, each once."""
+        if len(value) > MAX_COUNTRIES:
+            raise _problem(f"at most {MAX_COUNTRIES} countries")
         cleaned = [c.strip() for c in value]
-        if any(not c or len(c) > 80 for c in cleaned):
-            raise ValueError("each country must be a name of 1 to 80 characters")
+        if any(not c or len(c) > MAX_COUNTRY_NAME or "\x00" in c for c in cleaned):
+            raise _problem(f"each country must be a name of 1 to {MAX_COUNTRY_NAME} characters")
         return list(dict.fromkeys(cleaned))
 
 
@@ -60,38 +153,33 @@ def default_bio_settings() -> dict[str, Any]:
     return BioSettingsModel().model_dump()
 
 
-def validate_bio_settings(raw: dict[str, Any] | None) -> dict[str, Any]:
-    """Validate and complete settings; raise BioSettingsError naming the first bad field."""
+def _field_problems(exc: ValidationError) -> list[BioSettingsError]:
+    """One error per problem pydantic found, named by its path (`platforms.x`)."""
+    return [
+        BioSettingsError(".".join(str(p) for p in error["loc"]) or "bio_settings", error["msg"])
+        for error in exc.errors()
+    ]
+
+
+def check_bio_settings(raw: Any) -> tuple[dict[str, Any] | None, list[BioSettingsError]]:
+    """The validated, completed settings and no problems; or None and every problem found."""
     if raw is not None and not isinstance(raw, dict):
-        raise BioSettingsError("bio_settings", "must be a JSON object")
+        return None, [BioSettingsError("bio_settings", "must be a JSON object")]
     try:
         model = BioSettingsModel.model_validate(raw or {})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "bio_settings"
-        raise BioSettingsError(field, first["msg"]) from None
-    unknown = set(model.platforms) - set(PLATFORM_LIMITS)
-    if unknown:
-        raise BioSettingsError("platforms", f"unknown platform(s): {', '.join(sorted(unknown))}")
-    for platform, limit in model.platforms.items():
-        if not 10 <= limit <= MAX_BIO_LIMIT:
-            raise BioSettingsError(
-                f"platforms.{platform}", f"limit must be between 10 and {MAX_BIO_LIMIT}"
-            )
+        return None, _field_problems(exc)
     if model.age_min > model.age_max:
-        raise BioSettingsError("age_min", "must not exceed age_max")
-    bad = set(model.gender_mix) - set(GENDERS)
-    if bad:
-        raise BioSettingsError(
-            "gender_mix", f"unknown gender(s): {', '.join(sorted(bad))}; use {', '.join(GENDERS)}"
-        )
-    if any(w < 0 for w in model.gender_mix.values()):
-        raise BioSettingsError("gender_mix", "weights must not be negative")
-    if sum(model.gender_mix.values()) <= 0:
-        raise BioSettingsError("gender_mix", "at least one weight must be positive")
-    # Keep platforms in the canonical order so prompts and exports are stable.
-    model.platforms = {p: model.platforms[p] for p in PLATFORM_LIMITS if p in model.platforms}
-    return model.model_dump()
+        return None, [BioSettingsError("age_min", "must not exceed age_max")]
+    return model.model_dump(), []
+
+
+def validate_bio_settings(raw: Any) -> dict[str, Any]:
+    """Validate and complete settings; raise BioSettingsError naming the first bad field."""
+    settings, problems = check_bio_settings(raw)
+    if settings is None:
+        raise problems[0]
+    return settings
 
 
 def gender_weights(settings: dict[str, Any]) -> list[tuple[str, float]]:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from avatar_data_generator import accounts, auth
 from avatar_data_generator.db import db
-from avatar_data_generator.models import User
+from avatar_data_generator.queue import account_rows
 from avatar_data_generator.web import errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -23,6 +23,7 @@ def _page(
     token_name: str = "",
     status: int = 200,
 ) -> tuple[str, int]:
+    """The account page: problems beside their fields, a new token shown once."""
     user_id = int(current_user.id)
     return (
         render_template(
@@ -66,7 +67,7 @@ def change_password() -> Any:
             problems[exc.field or "new_password"] = errors.sentence(str(exc))
         else:
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            user = db.session.get(User, user_id)
+            user = account_rows.user_by_id(db.session, user_id)
             if user is not None:
                 auth.start_session()
                 login_user(user, remember=remembered in request.cookies)
@@ -104,4 +105,4 @@ def logout_everywhere() -> Response:
     accounts.end_sessions(int(current_user.id))
     logout_user()
     flash("You are logged out everywhere. API tokens still work; revoke them separately.", "info")
-    return redirect(url_for("web.login"))
+    return redirect(url_for("sign_in.login"))

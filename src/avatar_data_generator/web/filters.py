@@ -28,6 +28,7 @@ def status_label(status: str) -> tuple[str, str, str]:
 
 
 def _aware(value: datetime) -> datetime:
+    """A naive datetime read as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

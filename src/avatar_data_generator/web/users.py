@@ -12,6 +12,7 @@ from avatar_data_generator import accounts
 from avatar_data_generator.auth import admin_required
 from avatar_data_generator.db import db
 from avatar_data_generator.models import User
+from avatar_data_generator.queue import account_rows
 from avatar_data_generator.web import errors
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -21,6 +22,7 @@ errors.register(bp)
 def _page(
     problems: dict[str, str] | None = None, values: dict[str, Any] | None = None
 ) -> tuple[str, int]:
+    """The users page, with the problems of a refused form beside their fields."""
     return (
         render_template(
             "users.html",
@@ -33,7 +35,8 @@ def _page(
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    """The user, or a 404 page."""
+    user = account_rows.user_by_id(db.session, user_id)
     if user is None:
         abort(404)
     return user
@@ -45,7 +48,7 @@ def _ended_own_sessions(user_id: int) -> Response | None:
         return None
     logout_user()
     flash("Your sessions ended; log in again.", "info")
-    return redirect(url_for("web.login"))
+    return redirect(url_for("sign_in.login"))
 
 
 @bp.get("")

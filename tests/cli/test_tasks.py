@@ -1,13 +1,13 @@
-"""The console script, run for real: the SQLite quick path, errors without tracebacks, JSON."""
+"""Task commands, run for real: the SQLite quick path, errors without tracebacks, JSON, exports."""
 
 from __future__ import annotations
 
 import json
-import socket
-import time
 from pathlib import Path
 
-from tests.conftest import cli_env, run_cli, worker_processes
+from flask.testing import FlaskCliRunner
+
+from tests.conftest import cli_env, run_cli
 
 
 def test_sqlite_submit_burst_status_export(tmp_path: Path) -> None:
@@ -77,38 +77,6 @@ def test_submit_wait_and_retry_cancel(sqlite_url: str, tmp_path: Path) -> None:
     assert final["status"] == "completed" and final["generated"] == 10
 
 
-def test_accounts_and_tokens(sqlite_url: str, tmp_path: Path) -> None:
-    env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"))
-    created = run_cli(["create-user", "ana", "--password", "correct horse"], env, tmp_path)
-    assert created.returncode == 0, created.stderr
-    token = run_cli(["create-token", "ana"], env, tmp_path).stdout.strip().splitlines()[-1]
-    assert token.startswith("adg_") and len(token) > 30
-    again = run_cli(["create-user", "ana", "--password", "correct horse"], env, tmp_path)
-    assert again.returncode != 0 and "already exists" in again.stderr
-    changed = run_cli(["set-password", "ana", "--password", "battery staple"], env, tmp_path)
-    assert changed.returncode == 0, changed.stderr
-    short = run_cli(["set-password", "ana", "--password", "short"], env, tmp_path)
-    assert short.returncode != 0 and "at least 8 characters" in short.stderr
-
-
-def test_sqlite_worker_sees_a_submit_from_another_process_without_waiting_a_tick(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    """No NOTIFY on SQLite: a cheap one-second poll stands in, not the 30 s scheduler tick."""
-    env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"), WORKER_INTERVAL=30)
-    with worker_processes(1, env, tmp_path):
-        time.sleep(3)  # started, first tick taken, idle
-        task = json.loads(run_cli(["submit", "--count", "5", "--json"], env, tmp_path).stdout)
-        deadline = time.monotonic() + 10
-        status = task
-        while time.monotonic() < deadline and status["started_at"] is None:
-            time.sleep(0.3)
-            status = json.loads(
-                run_cli(["status", task["task_id"], "--json"], env, tmp_path).stdout
-            )
-    assert status["started_at"] is not None
-
-
 def test_exports_carry_the_provenance(sqlite_url: str, tmp_path: Path) -> None:
     env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"))
     task = json.loads(run_cli(["submit", "--count", "3", "--json"], env, tmp_path).stdout)
@@ -126,15 +94,14 @@ def test_exports_carry_the_provenance(sqlite_url: str, tmp_path: Path) -> None:
     assert header.splitlines()[0].endswith("task_id,provider,model,prompt_version")
 
 
-def test_serve_on_a_busy_port_says_so_and_creates_nothing(sqlite_url: str, tmp_path: Path) -> None:
-    env = cli_env(sqlite_url, INSTANCE_PATH=str(tmp_path / "instance"))
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = run_cli(["serve", "--port", str(port)], env, tmp_path, timeout=60)
-    assert result.returncode != 0
-    assert "in use" in (result.stdout + result.stderr)
-    assert "Traceback" not in result.stderr
-    assert "First run" not in result.stdout  # the admin's one-time password was not spent
-    assert "[SCHEDULER] Background scheduler started" not in result.stderr
+def test_bio_settings_that_are_not_json_or_not_an_object(runner: FlaskCliRunner) -> None:
+    for value, words in [
+        ("{oops", "--bio-settings is not valid JSON"),
+        ("@/no/such/file.json", "--bio-settings is not valid JSON"),
+        ('"loud"', "bio_settings: must be a JSON object"),
+        ('{"platforms": {"myspace": 100}}', "bio_settings.platforms: unknown platform(s): myspace"),
+    ]:
+        result = runner.invoke(args=["submit", "--count", "1", "--bio-settings", value])
+        assert result.exit_code != 0, value
+        assert words in result.output, (value, result.output)
+        assert "Traceback" not in result.output
