@@ -78,6 +78,8 @@ class FlowiseStandIn:
     rate_limit: float = 0.0
     #: Requests answered 429 by the rate limit.
     throttled: int = 0
+    #: When each request arrived, and whether the rate limit let it through (monotonic clock).
+    arrivals: list[tuple[float, bool]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     _bucket: TokenBucket | None = None
@@ -190,6 +192,8 @@ class FlowiseStandIn:
             fault = self.faults.popleft() if self.faults else None
             n = len(self.requests)
         wait = self._bucket.take() if self._bucket is not None else None
+        with self._lock:
+            self.arrivals.append((time.monotonic(), wait is None))
         if wait is not None:
             with self._lock:
                 self.throttled += 1

@@ -15,10 +15,11 @@ from sqlalchemy.engine import Connection
 from avatar_data_generator.db import is_postgres
 from avatar_data_generator.queue.dialect import Clock, sql, utc_type
 
-#: SQL that is true when a task's provider is paused right now (`{now}` the clock's now).
+#: SQL that is true when a task's provider is paused right now (`{now}` the clock's now): a
+#: Retry-After until it runs out, an outage until a probe lifts it.
 PAUSED = (
-    "EXISTS (SELECT 1 FROM provider_state ps"
-    " WHERE ps.provider = t.provider AND ps.paused_until > {now})"
+    "EXISTS (SELECT 1 FROM provider_state ps WHERE ps.provider = t.provider"
+    " AND (ps.paused_until > {now} OR ps.pause_reason = 'outage'))"
 )
 
 

@@ -42,7 +42,8 @@ def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
 def next_available_in(conn: Connection) -> float | None:
     """Seconds until the earliest waiting batch may be claimed (0 if now), None if none wait.
 
-    A batch of a paused provider waits for the pause too.
+    A batch of a rate-limited provider waits for the pause too; one of a provider that is down
+    waits for the probe that finds it answering, which wakes every worker itself.
     """
     clock = Clock(conn)
     row = conn.execute(
@@ -52,6 +53,7 @@ def next_available_in(conn: Connection) -> float | None:
             " FROM generation_batches b JOIN generation_tasks t ON t.task_id = b.task_id"
             " LEFT JOIN provider_state ps ON ps.provider = t.provider"
             f" WHERE t.status IN {ACTIVE} AND b.status = 'pending'"
+            " AND (ps.pause_reason IS NULL OR ps.pause_reason <> 'outage')"
         ).columns(next_at=utc_type(), now=utc_type()),
         clock.params,
     ).first()

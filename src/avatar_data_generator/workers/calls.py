@@ -160,9 +160,17 @@ class ProviderCalls:
                 self.cooldown,
             )
             self._pause(name, self.cooldown, "outage", error)
-        if breaker.open:
+        if breaker.open or self._down_for_everyone(name):
             return Failure("postpone", error, self.cooldown)
         return Failure("retry", error, retry_after=exc.retry_after)
+
+    def _down_for_everyone(self, name: str) -> bool:
+        """Another process's breaker already found the provider down."""
+        try:
+            with self.worker.engine.begin() as conn:
+                return name in shared.outages(conn)
+        except Exception:
+            return False
 
     def _pause(self, name: str, seconds: float, reason: str, error: str) -> None:
         try:

@@ -103,9 +103,11 @@ class AdaptiveLimit:
                 return False  # a call that was in flight when the first 429 came back
             served = self.served()
             target = self.limit * DECREASE
-            if served is not None:
-                target = min(target, math.floor(served))
             self.ceiling = self.limit
+            if served is not None and served < target:
+                # What it served is what it can: climb above that only with caution.
+                target = max(1.0, math.floor(served))
+                self.ceiling = target + 1
             self.limit = max(1.0, target)
             self.throttles += 1
             # The burst is over once the calls in flight now have come back, or the pause ends.
