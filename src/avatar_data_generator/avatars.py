@@ -1,4 +1,9 @@
-"""Avatars: deterministic SVGs drawn offline by DiceBear from (style, seed), cached, no login."""
+"""Avatars: deterministic SVGs drawn offline by DiceBear from (style, seed), cached, no login.
+
+A seed is a hash of who the persona is, optionally followed by the options chosen from its facts
+(`generation/avatar_look.py`): `/avatars/open-peeps/<hash>_h-long_c-2c1b18_..._b-d1d4f9.svg`. The
+route reads them strictly: a seed that is not exactly what `avatar_look.encode` writes is a 404.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, request
 
+from avatar_data_generator.generation import avatar_look
+
 bp = Blueprint("avatars", __name__, url_prefix="/avatars")
 
-#: The default style: "thumbs" is CC0 1.0 in dicebear-styles.
-DEFAULT_STYLE = "thumbs"
+#: The default style: "open-peeps" is CC0 1.0 in dicebear-styles and has hairstyles, facial hair,
+#: glasses and five skin tones (see docs/avatars.md).
+DEFAULT_STYLE = "open-peeps"
 MAX_SEED_LENGTH = 128
 _STYLE_NAME = re.compile(r"^[a-z0-9-]{1,40}$")
 _ONE_YEAR = 365 * 24 * 3600
@@ -45,12 +53,19 @@ def style_license(name: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def render_svg(style: str, seed: str) -> str:
-    """The SVG of one avatar; the same (style, seed) always gives the same bytes."""
+    """The SVG of one avatar; the same (style, seed) always gives the same bytes.
+
+    KeyError for an unknown style, ValueError for a seed whose options do not read.
+    """
     if style not in available_styles():
         raise KeyError(style)
+    decoded = avatar_look.decode(style, seed)
+    if decoded is None:
+        raise ValueError(seed)
     from dicebear import Avatar
 
-    return str(Avatar(_style(style), {"seed": seed}).to_string())
+    options = avatar_look.dicebear_options(style, *decoded)
+    return str(Avatar(_style(style), options).to_string())
 
 
 def avatar_url(style: str, seed: str) -> str:
@@ -63,9 +78,12 @@ def avatar(style: str, seed: str) -> Response:
     """Serve one avatar, cacheable for a year (it never changes)."""
     if not _STYLE_NAME.match(style) or style not in available_styles():
         abort(404)
-    if not seed or len(seed) > MAX_SEED_LENGTH:
+    if not seed or len(seed) > MAX_SEED_LENGTH or avatar_look.decode(style, seed) is None:
         abort(404)
-    svg = render_svg(style, seed)
+    try:
+        svg = render_svg(style, seed)
+    except Exception:  # a seed DiceBear cannot draw is not found, never a 500
+        abort(404)
     etag = hashlib.sha256(svg.encode()).hexdigest()[:32]
     response = Response(svg, mimetype="image/svg+xml")
     response.set_etag(etag)

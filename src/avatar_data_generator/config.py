@@ -52,7 +52,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "MAX_TOPUP_RATIO": (1.0, float),
     "RETRY_BASE_SECONDS": (1.0, float),
     "RETRY_MAX_SECONDS": (60.0, float),
-    "AVATAR_STYLE": ("thumbs", str),
+    "AVATAR_STYLE": ("open-peeps", str),
     "RETENTION_DAYS": (0, int),
     "HOUSEKEEPING_INTERVAL": (600.0, float),
     "HOUSEKEEPING_BATCH": (200, int),

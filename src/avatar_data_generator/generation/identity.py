@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Any
 
+from avatar_data_generator.generation import avatar_look
+
 RESERVED_EMAIL_DOMAIN = "example.com"
 _RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
 _RESERVED_TLDS = (".example", ".test", ".invalid", ".localhost")
@@ -44,9 +46,14 @@ def handle(name: str, first: str, last: str, born: str) -> str:
 
 
 def avatar_for(style: str, persona: dict[str, Any], key: str | None = None) -> dict[str, str]:
-    """A deterministic avatar reference: the seed is a short hash of who the persona is."""
+    """A deterministic avatar reference: a short hash of who the persona is, then the options
+    chosen from its facts (hair by sex and age, grey hair and glasses by age; see avatar_look).
+
+    A style without a look table gets the hash alone as its seed, as before.
+    """
     key = key if key is not None else dedupe_key(persona)
-    seed = hashlib.blake2b(f"{key}|{persona['username']}".encode(), digest_size=8).hexdigest()
+    base = hashlib.blake2b(f"{key}|{persona['username']}".encode(), digest_size=8).hexdigest()
+    seed = avatar_look.encode(base, avatar_look.choose(style, persona, base))
     return {"style": style, "seed": seed, "url": f"/avatars/{style}/{seed}.svg"}
 
 
