@@ -25,6 +25,7 @@ from avatar_data_generator import events, queue
 from avatar_data_generator.db import db, writing
 from avatar_data_generator.queue import prune as prune_sql
 from avatar_data_generator.queue.locks import advisory_unlock, try_advisory_lock
+from avatar_data_generator.workers.postprocess import postprocess
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +103,17 @@ class Housekeeper:
         self._lock = threading.Lock()
 
     def settle_stranded(self) -> list[queue.Settled]:
-        """End active tasks left without an open batch; each is logged (errors too, not raised)."""
+        """End active tasks left without an open batch, and post-process those whose last
+        batch's worker stopped before it could; each is logged (errors too, not raised)."""
         grace = max(60.0, 2 * float(self.app.config.get("LEASE_SECONDS", 60)))
         try:
             with self.app.app_context():
                 engine = writing(db.engine)
             with engine.begin() as conn:
                 settled = queue.settle_stranded_tasks(conn, grace)
+                waiting = queue.waiting_postprocessing(conn, grace)
+            for task_id in dict.fromkeys([*(t.task_id for t in settled), *waiting]):
+                postprocess(engine, task_id)
         except Exception as exc:
             log.error("[ERROR] Housekeeping could not look for stranded tasks: %s", exc)
             return []

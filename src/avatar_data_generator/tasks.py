@@ -11,16 +11,19 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from avatar_data_generator import queue
-from avatar_data_generator.db import begin_write, db, utcnow
+from avatar_data_generator.db import begin_write, db, utcnow, writing
 from avatar_data_generator.generation.bio_settings import (
     BioSettingsError,
     default_bio_settings,
     validate_bio_settings,
 )
+from avatar_data_generator.generation.facts import countries_of
+from avatar_data_generator.generation.population import DATA_VERSION, UnknownCountry
 from avatar_data_generator.generation.providers import NAMES as PROVIDERS
 from avatar_data_generator.generation.providers import provenance_for
-from avatar_data_generator.models import GenerationTask, User
+from avatar_data_generator.models import GenerationTask, TaskStatus, User
 from avatar_data_generator.queue import task_rows
+from avatar_data_generator.workers.postprocess import postprocess
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +150,12 @@ def create_task(
     seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
     begin_write()
     settings = saved_bio_settings() if bio_settings is None else checked_bio_settings(bio_settings)
+    countries = _countries(settings, locale)
     existing = _replay(user_id, idempotency_key)
     if existing is not None:
         return existing, False
     sizes = queue.plan_batches(count, size)
+    now = utcnow()
     try:
         task = task_rows.insert_task(
             db.session,
@@ -164,9 +169,16 @@ def create_task(
             user_id=user_id,
             created_by=created_by,
             idempotency_key=idempotency_key,
-            provenance=provenance | {"settings": settings, "seed": seed_value},
+            provenance=provenance
+            | {
+                "settings": settings,
+                "seed": seed_value,
+                "countries": list(countries),
+                "population_data_version": DATA_VERSION,
+                "as_of": now.date().isoformat(),
+            },
             quality={},
-            created_at=utcnow(),
+            created_at=now,
         )
     except IntegrityError:
         # A concurrent request with the same Idempotency-Key won the race.
@@ -181,6 +193,20 @@ def create_task(
     db.session.commit()
     wake_local_worker()
     return get_task(task.task_id), True
+
+
+def _countries(settings: dict[str, Any], locale: str) -> tuple[str, ...]:
+    """The countries the people come from; a locale without a supported country of its own
+    is refused (never filled from another country's data), naming the supported ones."""
+    try:
+        return countries_of(settings, locale)
+    except UnknownCountry as exc:
+        raise TaskInputError(
+            "locale",
+            f"locale {locale!r} has no supported country of its own; name countries in the"
+            f" bio settings or use another locale ({exc})",
+            f"no supported country for this locale; choose countries ({exc})",
+        ) from None
 
 
 def _count(count: Any) -> int:
@@ -267,6 +293,8 @@ def retry_task(task_id: str, actor: User | None = None) -> GenerationTask:
             f"only failed or cancelled tasks can be retried; task {task_id} is {task.status}"
         )
     db.session.commit()
+    if get_task(task_id).status == TaskStatus.DATA_GENERATED.value:
+        postprocess(writing(db.engine), task_id)  # nothing was missing: it is done
     wake_local_worker()
     return get_task(task_id)
 

@@ -349,3 +349,42 @@ def test_saved_settings_the_rules_now_refuse_give_way_to_the_defaults(
     assert current.status_code == 200
     assert current.get_json() == default_bio_settings()
     assert create(client, auth, count=1).status_code == 201
+
+
+def test_countries_lists_the_supported_ones_with_their_sources(client: Any, auth: Any) -> None:
+    body = client.get("/api/countries", headers=auth).get_json()
+    codes = {c["code"] for c in body["countries"]}
+    assert {
+        "US",
+        "GB",
+        "CA",
+        "AU",
+        "DE",
+        "FR",
+        "ES",
+        "IT",
+        "PL",
+        "JP",
+        "KR",
+        "CN",
+        "IN",
+        "BR",
+    } <= codes
+    assert {"MX", "NG", "ZA", "EG"} <= codes and len(codes) >= 24
+    germany = next(c for c in body["countries"] if c["code"] == "DE")
+    assert germany["name"] == "Germany" and germany["language"] == "de"
+    assert any("World Population Prospects" in s for s in germany["sources"])
+    assert body["data_version"]
+
+
+def test_a_task_naming_an_unsupported_country_is_refused_listing_the_supported(
+    client: Any, auth: Any
+) -> None:
+    response = client.post(
+        "/api/tasks", json={"count": 5, "bio_settings": {"countries": ["Atlantis"]}}, headers=auth
+    )
+    assert response.status_code == 422
+    message = response.get_json()["error"]["message"]
+    assert "Atlantis" in message and "Germany (DE)" in message and "Japan (JP)" in message
+    refused = client.post("/api/tasks", json={"count": 5, "locale": "sv"}, headers=auth)
+    assert refused.status_code == 422 and "locale" in refused.get_json()["error"]["message"]

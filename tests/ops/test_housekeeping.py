@@ -208,10 +208,11 @@ def test_a_task_left_without_open_batches_is_completed_or_failed_and_logged(
     with caplog.at_level("WARNING", logger="avatar_data_generator"):
         settled = keeper.settle_stranded()
     assert sorted((s.task_id, s.status) for s in settled) == sorted(
-        [(whole, "completed"), (short, "failed")]
+        [(whole, "data-generated"), (short, "failed")]
     )
     with app.app_context():
-        assert tasks.get_task(whole).status == "completed"
+        completed = tasks.get_task(whole)  # post-processed at once: its realism report written
+        assert completed.status == "completed" and "realism" in completed.quality
         failed = tasks.get_task(short)
         assert failed.status == "failed" and "stopped at 2 of 3" in (failed.error or "")
         assert tasks.get_task(waiting).status == "pending"  # its batch is open: left alone

@@ -62,7 +62,7 @@ def test_retry_generates_only_what_is_missing(make_app: AppFactory, any_url: str
     for b in again:
         finish(app, b, "a", [persona(100 + 10 * b.batch_index + i) for i in range(10)])
     row = task_row(app, task_id)
-    assert (row.status, row.generated, row.batches_done) == ("completed", 30, 3)
+    assert (row.status, row.generated, row.batches_done) == ("data-generated", 30, 3)
 
 
 def test_a_batch_back_after_cancel_is_requeued_by_retry(make_app: AppFactory, any_url: str) -> None:
@@ -78,7 +78,7 @@ def test_a_batch_back_after_cancel_is_requeued_by_retry(make_app: AppFactory, an
     [again] = claim(app, "b")
     assert (again.id, again.attempts) == (running.id, 1)
     done = finish(app, again, "b", [persona(i) for i in range(10)])
-    assert done is not None and done.task_status == "completed"
+    assert done is not None and done.task_status == "data-generated"
     assert task_row(app, task_id).generated == 10
 
 
@@ -117,7 +117,7 @@ def test_a_batch_finishing_after_cancel_and_retry_stores_into_the_running_task(
     [again] = claim(app, "b")
     assert again.id == first.id
     done = finish(app, again, "b", [persona(i) for i in range(10)])
-    assert done is not None and done.task_status == "completed"
+    assert done is not None and done.task_status == "data-generated"
     row = task_row(app, task_id)
-    assert (row.status, row.generated, row.batches_done) == ("completed", 20, 2)
-    assert row.started_at is not None and row.finished_at is not None
+    assert (row.status, row.generated, row.batches_done) == ("data-generated", 20, 2)
+    assert row.started_at is not None and row.finished_at is None  # post-processing is next

@@ -23,15 +23,22 @@ def test_finish_is_fenced_and_a_replay_writes_nothing(make_app: AppFactory, any_
     [batch] = claim(app, "a")
     rows = [persona(i) for i in range(3)]
     done = finish(app, batch, "a", rows)
-    assert done is not None and done.inserted == 3 and done.task_status == "completed"
+    assert done is not None and done.inserted == 3 and done.task_status == "data-generated"
     assert finish(app, batch, "a", rows) is None  # lease gone: refused
     with app.app_context(), db.engine.begin() as conn:
         assert queue.store_personas(conn, task_id, batch.batch_index, rows) == 0
         count = conn.execute(text("SELECT count(*) FROM generation_results")).scalar_one()
     assert count == 3
     row = task_row(app, task_id)
-    assert (row.generated, row.batches_done, row.status) == (3, 1, "completed")
-    assert row.finished_at >= row.started_at
+    assert (row.generated, row.batches_done, row.status) == (3, 1, "data-generated")
+    assert row.started_at is not None and row.finished_at is None  # post-processing is next
+    with app.app_context(), db.engine.begin() as conn:
+        seconds = queue.complete_task(conn, task_id, {"violations": {}})
+        assert queue.complete_task(conn, task_id, {}) is None  # once only
+    done_row = task_row(app, task_id)
+    assert done_row.status == "completed" and done_row.finished_at >= done_row.started_at
+    assert seconds is not None and seconds >= 0
+    assert done_row.quality["realism"] == {"violations": {}}
 
 
 def test_lost_lease_late_finish_is_refused(make_app: AppFactory, any_url: str) -> None:
@@ -68,7 +75,7 @@ def test_shortfall_queues_a_topup_batch(make_app: AppFactory, any_url: str) -> N
             conn, topup, "a", [persona(i) for i in range(7, 10)], duration=0.1, topup_budget=1
         )
     row = task_row(app, task_id)
-    assert (row.status, row.generated, row.batches_total) == ("completed", 10, 2)
+    assert (row.status, row.generated, row.batches_total) == ("data-generated", 10, 2)
 
 
 def test_duplicates_within_a_task_are_refused_by_the_database(
@@ -114,7 +121,7 @@ def test_concurrent_finishes_of_one_task_do_not_deadlock(make_app: AppFactory, p
         thread.join()
     assert errors == []
     row = task_row(app, task_id)
-    assert (row.status, row.generated, row.batches_done) == ("completed", 200, 20)
+    assert (row.status, row.generated, row.batches_done) == ("data-generated", 200, 20)
 
 
 def test_finish_batches_stores_several_tasks_in_one_statement(
@@ -146,13 +153,13 @@ def test_finish_batches_stores_several_tasks_in_one_statement(
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     first, second, third = done
-    assert first is not None and (first.inserted, first.task_status) == (2, "completed")
+    assert first is not None and (first.inserted, first.task_status) == (2, "data-generated")
     assert second is not None and (second.inserted, second.task_status) == (1, "failed")
     assert third is None
     if any_url.startswith("postgresql"):
         # One statement stores the group; only the short batch needs more (its top-up check).
         assert sum("json_to_recordset" in s for s in statements) == 1
-    assert (task_row(app, whole).status, task_row(app, whole).generated) == ("completed", 2)
+    assert (task_row(app, whole).status, task_row(app, whole).generated) == ("data-generated", 2)
     assert task_row(app, whole).quality.get("duplicates_dropped", 0) == 0
     short_row = task_row(app, short)
     assert (short_row.status, short_row.generated) == ("failed", 1)
@@ -229,7 +236,7 @@ def test_groups_finishing_the_same_tasks_in_opposite_orders_do_not_deadlock(
     for thread in threads:
         thread.join()
     assert errors == []
-    assert {task_row(app, t).status for t in task_ids} == {"completed"}
+    assert {task_row(app, t).status for t in task_ids} == {"data-generated"}
 
 
 def test_finishing_never_stores_past_requested(make_app: AppFactory, any_url: str) -> None:
@@ -246,7 +253,7 @@ def test_finishing_never_stores_past_requested(make_app: AppFactory, any_url: st
     done = finish(app, oversized, "a", [persona(i) for i in range(10, 20)])
     assert done is not None and (done.inserted, done.task_status, done.topup_batch) == (
         5,
-        "completed",
+        "data-generated",
         None,
     )
     assert task_row(app, task_id).generated == 15

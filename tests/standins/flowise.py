@@ -329,6 +329,11 @@ SHAPES: dict[str, Callable[[list[dict[str, Any]]], str]] = {
 }
 
 
+def _years_ago(years: int) -> str:
+    today = date.today()
+    return today.replace(year=today.year - years, day=min(today.day, 28)).isoformat()
+
+
 def _hostile_body(fault: str, personas: list[dict[str, Any]]) -> bytes | None:
     """The bytes of a hostile answer that still has a 200 status, or None for another fault."""
     first = personas[0]
@@ -348,6 +353,17 @@ def _hostile_body(fault: str, personas: list[dict[str, Any]]) -> bytes | None:
         first["city"] = "+1+1"
         first["occupation"] = "@SUM(A1:A9)"
         first["interests"] = ["-2+3", "\tcmd"]
+    elif fault == "contradictory":
+        # What a model left to invent facts writes: a 19-year-old surgeon with a doctorate
+        # named Mary but male, living in Tokyo, Germany; a retired 30-year-old.
+        first.update(
+            first_name="Mary", gender="male", date_of_birth=_years_ago(19), country="Germany",
+            city="Tokyo", nationality="German", occupation="Surgeon", education="PhD in Surgery",
+        )  # fmt: skip
+        personas[1].update(
+            date_of_birth=_years_ago(30), occupation="retired teacher", country="Canada",
+            city="Toronto", nationality="Canadian",
+        )  # fmt: skip
     elif fault == "deep-item":
         nested: Any = "x"
         for _ in range(50):

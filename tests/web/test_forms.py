@@ -25,7 +25,11 @@ def _parsed(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
 def _as_form(values: dict[str, Any]) -> dict[str, str]:
     """What a browser posts for these field values (unticked boxes are left out)."""
     return {
-        key: ("on" if value else "") if isinstance(value, bool) else str(value)
+        key: ("on" if value else "")
+        if isinstance(value, bool)
+        else ", ".join(value)
+        if isinstance(value, list)
+        else str(value)
         for key, value in values.items()
         if value is not False
     }
@@ -73,7 +77,8 @@ def test_empty_text_fields_take_the_rules_defaults() -> None:
     settings, errors = _parsed({**FORM, "tone": "  ", "language": ""})
     assert errors == {}
     checked = validate_bio_settings(settings)
-    assert (checked["tone"], checked["language"]) == ("friendly", "en")
+    # An empty language is each persona's own (their country's main language).
+    assert (checked["tone"], checked["language"]) == ("friendly", None)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,11 @@ def test_every_page_renders_with_top_bar_and_empty_states(app: Flask) -> None:
 def test_hostile_text_is_escaped_everywhere(app: Flask) -> None:
     """Bio settings and persona text are untrusted: they come back escaped."""
     client = logged_in(app, admin=True)
-    response = client.post("/settings", data={**FORM, "tone": HOSTILE, "countries": HOSTILE_IMG})
+    refused = client.post("/settings", data={**FORM, "countries": HOSTILE_IMG})
+    assert refused.status_code == 200  # no such country: the form again, the name escaped
+    refused_html = refused.get_data(as_text=True)
+    assert HOSTILE_IMG not in refused_html and "unsupported country" in refused_html
+    response = client.post("/settings", data={**FORM, "tone": HOSTILE})
     assert response.status_code == 302
     settings_html = client.get("/settings").get_data(as_text=True)
     assert HOSTILE not in settings_html and "&lt;script&gt;" in settings_html

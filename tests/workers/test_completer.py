@@ -61,7 +61,7 @@ def test_batches_waiting_while_a_group_is_stored_go_together(
     assert all(o is not None for o in outcomes)
     assert (completer.groups, completer.batches) == (3, 6)
     for task_id in [first, *others, twice]:
-        assert task_row(app, task_id).status == "completed"
+        assert task_row(app, task_id).status == "data-generated"
 
 
 def test_a_bad_batch_fails_alone_and_its_group_is_stored(make_app: AppFactory, pg_url: str) -> None:
@@ -83,7 +83,7 @@ def test_a_bad_batch_fails_alone_and_its_group_is_stored(make_app: AppFactory, p
     finally:
         completer.close()
     statuses = [task_row(app, t).status for t in task_ids]
-    assert statuses == ["completed", "generating-data", "completed", "completed"]
+    assert statuses == ["data-generated", "generating-data", "data-generated", "data-generated"]
     with app.app_context(), db.engine.connect() as conn:
         lease = conn.execute(
             text("SELECT status, lease_owner FROM generation_batches WHERE task_id = :t"),
@@ -104,7 +104,7 @@ def test_after_close_a_batch_is_stored_on_the_calling_thread(
     future = completer.submit(result(batch))
     assert future.done()  # stored before submit returned
     done = future.result()
-    assert done is not None and done.task_status == "completed"
+    assert done is not None and done.task_status == "data-generated"
     assert task_row(app, task_id).generated == 2
 
 
@@ -124,4 +124,4 @@ def test_closing_several_threads_stores_everything_handed_over(
     assert all(f.done() and f.result() is not None for f in futures)
     assert completer.batches == 30
     assert not any(thread.is_alive() for thread in completer._threads)
-    assert {task_row(app, t).status for t in task_ids} == {"completed"}
+    assert {task_row(app, t).status for t in task_ids} == {"data-generated"}

@@ -1,5 +1,5 @@
-"""The JSON API: routes (`routes.py`), their schemas (`schemas.py`), the one error shape
-(`errors.py`) and the OpenAPI document (`spec.py`).
+"""The JSON API: routes (`routes.py`), their schemas (`schemas.py`), the supported countries
+(`countries.py`), the one error shape (`errors.py`) and the OpenAPI document (`spec.py`).
 
 Routes live on an `APIBlueprint` registered on the (plain Flask) app. Every error under
 `/api`, whatever raised it, is `{"error": {"code", "message"}}`.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from avatar_data_generator.api import errors, spec
+from avatar_data_generator.api import countries, errors, spec
 from avatar_data_generator.api.routes import bp
 
 __all__ = ["bp", "init_app"]
@@ -21,5 +21,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("VALIDATION_ERROR_STATUS_CODE", 422)
     app.config.setdefault("VALIDATION_ERROR_DESCRIPTION", "Validation error")
     app.register_blueprint(bp)
+    app.register_blueprint(countries.bp)
     app.add_url_rule(spec.SPEC_PATH, "api_openapi", spec.openapi_json, methods=["GET"])
     errors.register(app)

@@ -68,7 +68,14 @@ class BioSettingsIn(Schema):
     )
     tone = fields.String(metadata={"example": "friendly", "minLength": 1, "maxLength": MAX_TONE})
     language = fields.String(
-        metadata={"example": "en", "minLength": MIN_LANGUAGE, "maxLength": MAX_LANGUAGE}
+        allow_none=True,
+        metadata={
+            "example": "de",
+            "minLength": MIN_LANGUAGE,
+            "maxLength": MAX_LANGUAGE,
+            "description": "The bios' language for every persona; null or empty (the default): "
+            "each persona's country's main language",
+        },
     )
     emoji = fields.Boolean()
     hashtags = fields.Boolean()
@@ -87,7 +94,11 @@ class BioSettingsIn(Schema):
     )
     countries = fields.List(
         fields.String(metadata={"minLength": 1, "maxLength": MAX_COUNTRY_NAME}),
-        metadata={"maxItems": MAX_COUNTRIES},
+        metadata={
+            "maxItems": MAX_COUNTRIES,
+            "description": "Supported countries (GET /api/countries), by English name or ISO"
+            " code; empty: the locale's country",
+        },
     )
 
 
@@ -192,7 +203,7 @@ class BioSettingsOut(Schema):
 
     platforms = fields.Dict(keys=fields.String(), values=fields.Integer())
     tone = fields.String()
-    language = fields.String()
+    language = fields.String(allow_none=True)
     emoji = fields.Boolean()
     hashtags = fields.Boolean()
     age_min = fields.Integer()

@@ -14,6 +14,7 @@ from typing import Any
 from apiflask import APIFlask
 from flask import Flask, Response, current_app, jsonify
 
+from avatar_data_generator.api import countries
 from avatar_data_generator.api.routes import bp
 from avatar_data_generator.api.schemas import ERROR_SCHEMA
 
@@ -68,6 +69,7 @@ def _spec_app(app: Flask) -> APIFlask:
         },
     )
     spec_app.register_blueprint(bp)
+    spec_app.register_blueprint(countries.bp)
     return spec_app
 
 

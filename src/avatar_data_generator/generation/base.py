@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 
@@ -18,6 +19,8 @@ class BatchRequest:
     #: Per-batch seed derived from the task's seed; None means not reproducible.
     seed: int | None = None
     attempt: int = 1
+    #: The day the people's ages are counted on (the task's creation date; None: today).
+    as_of: date | None = None
 
 
 @dataclass
@@ -35,6 +38,8 @@ class ProviderResponse:
     tokens_out: int | None = None
     tokens_estimated: bool = False
     model: str | None = None
+    #: Written by this app (the local provider): nothing hostile to clean away.
+    trusted: bool = False
 
 
 class ProviderError(Exception):

@@ -14,6 +14,13 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from avatar_data_generator.generation.population import (
+    LANGUAGES,
+    UnknownCountry,
+    country,
+    resolve_country,
+)
+
 #: Default bio length per platform, counted in graphemes (the characters a person sees).
 PLATFORM_LIMITS = {"x": 160, "instagram": 150, "tiktok": 80, "linkedin": 220, "facebook": 101}
 #: The genders a mix may weigh, in the order prompts and pages list them.
@@ -86,10 +93,20 @@ def _no_unknown(names: Any, known: tuple[str, ...], what: str) -> None:
         raise _problem(f"unknown {what}(s): {', '.join(unknown)}; use {', '.join(known)}")
 
 
+def _bio_language(value: str) -> str:
+    """One of the languages bios are written in (a regional tag such as pt-BR too)."""
+    base = value.replace("_", "-").split("-")[0].lower()
+    if base not in LANGUAGES:
+        raise _problem(
+            f"bios are written in {', '.join(LANGUAGES)}; leave it empty for each persona's own"
+        )
+    return value
+
+
 Limit = Annotated[int, AfterValidator(_limit)]
 Age = Annotated[int, AfterValidator(_age)]
 Tone = Annotated[str, _text(1, MAX_TONE)]
-Language = Annotated[str, _text(MIN_LANGUAGE, MAX_LANGUAGE)]
+Language = Annotated[str, _text(MIN_LANGUAGE, MAX_LANGUAGE), AfterValidator(_bio_language)]
 
 
 class BioSettingsModel(BaseModel):
@@ -99,13 +116,22 @@ class BioSettingsModel(BaseModel):
 
     platforms: dict[str, Limit] = Field(default_factory=lambda: dict(PLATFORM_LIMITS))
     tone: Tone = "friendly"
-    language: Language = "en"
+    #: The bios' language for every persona; None: each persona's country's main language.
+    language: Language | None = None
     emoji: bool = True
     hashtags: bool = True
     age_min: Age = 18
     age_max: Age = 70
     gender_mix: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GENDER_MIX))
     countries: list[str] = Field(default_factory=list)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _own_language(cls, value: Any) -> Any:
+        """Empty (or "auto") means each persona writes in its own country's language."""
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
 
     @field_validator("platforms", mode="before")
     @classmethod
@@ -139,13 +165,18 @@ class BioSettingsModel(BaseModel):
     @field_validator("countries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
-        """Trimmed names, each of 1 to MAX_COUNTRY_NAME characters, each once."""
+        """Supported countries only, named in English, each once (a code or a native name is
+        understood); any other is refused with the list of the supported ones."""
         if len(value) > MAX_COUNTRIES:
             raise _problem(f"at most {MAX_COUNTRIES} countries")
         cleaned = [c.strip() for c in value]
         if any(not c or len(c) > MAX_COUNTRY_NAME or "\x00" in c for c in cleaned):
             raise _problem(f"each country must be a name of 1 to {MAX_COUNTRY_NAME} characters")
-        return list(dict.fromkeys(cleaned))
+        try:
+            codes = [resolve_country(c) for c in cleaned]
+        except UnknownCountry as exc:
+            raise _problem(str(exc)) from None
+        return [country(code).name for code in dict.fromkeys(codes)]
 
 
 def default_bio_settings() -> dict[str, Any]:

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from avatar_data_generator.generation.base import BatchOutcome, BatchRequest, ProviderResponse
 from avatar_data_generator.generation.bio_settings import GENDERS, PLATFORM_LIMITS
@@ -26,6 +33,8 @@ from avatar_data_generator.generation.identity import (
     is_reserved_email,
     reserved_email,
 )
+from avatar_data_generator.generation.population.personality import TRAITS
+from avatar_data_generator.generation.population.rules import EDUCATION, STAGES
 from avatar_data_generator.generation.sanitize import TooDeep, clean_value
 
 #: The persona fields every provider must deliver (the app adds id, age, avatar, synthetic).
@@ -60,6 +69,8 @@ _GENDER_ALIASES = {
     "enby": "non-binary",
 }
 _PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "tik tok": "tiktok"}
+#: The namespace of the ids of seeded personas (uuid5 of the batch seed and the position).
+_IDS = uuid.UUID("6f1c2a55-0d7e-4f0e-9d4b-5a2b8e7c3d10")
 #: Caps on what one persona may hold: longer texts reject the persona, longer lists are cut.
 MAX_NAME = 100
 MAX_PLACE = 100
@@ -73,6 +84,20 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PLACE)]
 Job = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOB)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+#: Grounded fields that carry one word of a known set.
+_KNOWN = {"life_stage": STAGES, "education_level": EDUCATION, "sex": ("female", "male")}
+#: Grounded fields copied into the persona as they came (checked above).
+GROUNDED = (
+    "region",
+    "life_stage",
+    "education_level",
+    "occupation_key",
+    "sex",
+    "country_code",
+    "big_five",
+)
 
 
 class PersonaIn(BaseModel):
@@ -94,6 +119,30 @@ class PersonaIn(BaseModel):
     username: Text
     email: Text
     bios: dict[str, str]
+    # Grounded facts (the population sampler's; a model may send them too): all optional.
+    region: Place | None = None
+    life_stage: str | None = None
+    education_level: str | None = None
+    occupation_key: Key | None = None
+    sex: str | None = None
+    country_code: Code | None = None
+    big_five: dict[str, int] | None = None
+
+    @field_validator("life_stage", "education_level", "sex")
+    @classmethod
+    def _known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value not in _KNOWN[info.field_name or ""]:
+            raise ValueError(f"must be one of {', '.join(_KNOWN[info.field_name or ''])}")
+        return value
+
+    @field_validator("big_five")
+    @classmethod
+    def _traits(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is None:
+            return None
+        if set(value) != set(TRAITS) or not all(0 <= v <= 100 for v in value.values()):
+            raise ValueError(f"needs {', '.join(TRAITS)}, each a score from 0 to 100")
+        return {trait: value[trait] for trait in TRAITS}
 
     @field_validator("gender", mode="before")
     @classmethod
@@ -183,14 +232,16 @@ class Deduper:
         return True
 
 
-def _checked(raw: Any, today: date, ages: tuple[int, int], tally: Tally) -> PersonaIn | None:
+def _checked(
+    raw: Any, today: date, ages: tuple[int, int], tally: Tally, trusted: bool
+) -> PersonaIn | None:
     """The item as a valid persona, or None (its reason counted) when it is not one."""
     if not isinstance(raw, dict):
         tally.rejected["not_an_object"] += 1
         return None
     try:
         # Control characters, bidi overrides and lone surrogates go before anything else.
-        item = PersonaIn.model_validate(clean_value(raw))
+        item = PersonaIn.model_validate(raw if trusted else clean_value(raw))
     except TooDeep:
         tally.rejected["nested_too_deeply"] += 1
         return None
@@ -227,7 +278,8 @@ def _bios(written: dict[str, str], limits: dict[str, int], tally: Tally) -> dict
 
 
 def _persona(item: PersonaIn, today: date, limits: dict[str, int], tally: Tally) -> dict[str, Any]:
-    """The contract's persona from a valid item: age derived, e-mail on a reserved domain."""
+    """The contract's persona from a valid item: age derived, e-mail on a reserved domain,
+    the grounded facts it carries kept."""
     born = item.date_of_birth.isoformat()
     username = handle(item.username, item.first_name, item.last_name, born)
     email = item.email.lower()
@@ -251,14 +303,17 @@ def _persona(item: PersonaIn, today: date, limits: dict[str, int], tally: Tally)
         "username": username,
         "email": email,
         "bios": _bios(item.bios, limits, tally),
-    }
+    } | {name: value for name in GROUNDED if (value := getattr(item, name)) is not None}
 
 
 def validate_batch(
     request: BatchRequest, response: ProviderResponse, avatar_style: str = "thumbs"
 ) -> BatchOutcome:
-    """Validate each raw item on its own, keep the good ones, fix what can be fixed."""
-    today = date.today()
+    """Validate each raw item on its own, keep the good ones, fix what can be fixed.
+
+    A seeded batch gets ids derived from its seed, so a seeded task is the same bit for bit.
+    """
+    today = request.as_of or date.today()
     settings = request.bio_settings or {}
     limits: dict[str, int] = dict(settings.get("platforms") or PLATFORM_LIMITS)
     ages = (int(settings.get("age_min", 0)), int(settings.get("age_max", 130)))
@@ -266,7 +321,7 @@ def validate_batch(
     personas: list[dict[str, Any]] = []
     keys: list[str] = []
     for raw in response.items:
-        item = _checked(raw, today, ages, tally)
+        item = _checked(raw, today, ages, tally, response.trusted)
         if item is None:
             continue
         persona = _persona(item, today, limits, tally)
@@ -274,6 +329,8 @@ def validate_batch(
         if not deduper.first_time(key, persona["username"], persona["email"]):
             tally.duplicates_dropped += 1
             continue
+        if request.seed is not None:
+            persona["id"] = str(uuid.uuid5(_IDS, f"{request.seed}:{len(personas)}"))
         persona["avatar"] = avatar_for(avatar_style, persona, key)
         persona["synthetic"] = True
         personas.append(persona)

@@ -31,9 +31,15 @@ def build_prompt(request: BatchRequest) -> str:
     genders = ", ".join(f"{k} {v}" for k, v in gender_counts(request).items() if v) or "any"
     countries = ", ".join(s.get("countries") or []) or "any, fitting the locale"
     bio_rules = "; ".join(f"{p} at most {limit} characters" for p, limit in platforms.items())
+    language = s.get("language")
+    words = (
+        f"Write every text in the language '{language}'."
+        if language
+        else "Write each persona's texts in the main language of the persona's country."
+    )
     return (
         f"Generate {n} personas: fictional, diverse, realistic people for test data. "
-        f"Locale: {request.locale}. Write every text in the language '{s.get('language', 'en')}'.\n"
+        f"Locale: {request.locale}. {words}\n"
         f"Bio settings: tone {s.get('tone', 'friendly')}; emoji "
         f"{'allowed' if s.get('emoji', True) else 'not allowed'}; hashtags "
         f"{'allowed' if s.get('hashtags', True) else 'not allowed'}; ages "

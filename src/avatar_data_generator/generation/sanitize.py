@@ -9,6 +9,7 @@ rejects the item on its own.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: Line breaks survive only where a caller asks (bios may use them); everything else goes.
@@ -37,9 +38,13 @@ class TooDeep(ValueError):
     """The value nests deeper than a persona can."""
 
 
+#: Any character `clean_text` removes (one search is cheaper than a translation that finds none).
+_ANY = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_REMOVED)) + "]")
+
+
 def clean_text(text: str, keep_lines: bool = False) -> str:
     """The text without control characters, bidi controls, surrogates or U+FFFD."""
-    if text.isascii() and text.isprintable():
+    if (text.isascii() and text.isprintable()) or not _ANY.search(text):
         return text
     return text.translate(_TABLE_KEEP_LINES if keep_lines else _TABLE)
 

@@ -8,6 +8,7 @@
 - `store`: the persona row, the INSERT that stores it, the quality merge
 - `finish`: storing a batch and advancing its task, fenced, many batches at once
 - `control`: cancel, retry, and ending stranded tasks
+- `task_rows`, `account_rows`, `dashboard_rows`: the statements of tasks, accounts and pages
 - `stats`: what is left and the figures operators read
 - `providers`: pauses every process honours (Retry-After, outages) and each one's concurrency
 - `prune`: deleting old finished tasks and samples
@@ -25,6 +26,7 @@ from avatar_data_generator.queue.batches import (
     complete_task,
     fail_task,
     insert_batches,
+    mark_data_generated,
     notify_new_work,
     plan_batches,
     topup_budget,
@@ -39,6 +41,7 @@ from avatar_data_generator.queue.control import (
     cancel_task,
     retry_task,
     settle_stranded_tasks,
+    waiting_postprocessing,
 )
 from avatar_data_generator.queue.finish import finish_batch, finish_batches
 from avatar_data_generator.queue.lease import (
@@ -87,6 +90,7 @@ __all__ = [
     "health_stats",
     "insert_batches",
     "listening_workers",
+    "mark_data_generated",
     "merge_quality",
     "next_available_in",
     "notify_new_work",
@@ -106,4 +110,5 @@ __all__ = [
     "store_personas",
     "topup_budget",
     "unfinished_work",
+    "waiting_postprocessing",
 ]

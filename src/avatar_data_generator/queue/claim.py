@@ -8,7 +8,7 @@ from sqlalchemy import Executable, bindparam
 from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
-from avatar_data_generator.queue.dialect import ACTIVE, Clock, json_type, sql
+from avatar_data_generator.queue.dialect import ACTIVE, Clock, json_type, sql, utc_type
 from avatar_data_generator.queue.providers import PAUSED
 from avatar_data_generator.queue.rows import ClaimedBatch
 
@@ -92,7 +92,7 @@ UPDATE generation_batches b
        (SELECT set_config('synchronous_commit', 'off', true)) AS lazy_commit
  WHERE b.id = picked.id
 RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup,
-          t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size,
+          t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size, t.created_at,
           b.task_id IN (SELECT task_id FROM started) AS task_started
 """
 
@@ -145,7 +145,7 @@ def claim_batches(
     statement: Executable
     if postgres:
         text = sql(claim_sql(CLAIM_POSTGRES, limit, task_filter))
-        statement = text.columns(bio_settings=json_type(conn))
+        statement = text.columns(bio_settings=json_type(conn), created_at=utc_type())
         params["secs"] = lease_seconds
     else:
         clock = Clock(conn)
@@ -180,6 +180,7 @@ def claim_batches(
                 bio_settings=t.bio_settings or {},
                 requested=t.requested,
                 batch_size=t.batch_size,
+                created_at=t.created_at,
             )
         )
         started.discard(r.task_id)
@@ -190,11 +191,11 @@ def _task_columns(conn: Connection, task_ids: list[str]) -> dict[str, Any]:
     """The task columns a batch needs (SQLite's UPDATE … RETURNING cannot join)."""
     rows = conn.execute(
         sql(
-            "SELECT task_id, provider, locale, seed, bio_settings, requested, batch_size"
-            " FROM generation_tasks WHERE task_id IN :ids"
+            "SELECT task_id, provider, locale, seed, bio_settings, requested, batch_size,"
+            " created_at FROM generation_tasks WHERE task_id IN :ids"
         )
         .bindparams(bindparam("ids", expanding=True))
-        .columns(bio_settings=json_type(conn)),
+        .columns(bio_settings=json_type(conn), created_at=utc_type()),
         {"ids": task_ids},
     ).all()
     return {r.task_id: r for r in rows}

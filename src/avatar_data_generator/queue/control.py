@@ -9,9 +9,9 @@ from sqlalchemy.engine import Connection
 from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.queue.batches import (
     batch_counts,
-    complete_task,
     fail_task,
     insert_batches,
+    mark_data_generated,
     next_batch_index,
     notify_new_work,
 )
@@ -82,8 +82,9 @@ def retry_task(conn: Connection, task_id: str) -> bool:
         {"t": task_id, "generated": counts.generated, "done": counts.done, "total": total},
     )
     if counts.generated >= task.requested:
-        # Its running batches finished after the cancel: nothing is missing, so it is done.
-        complete_task(conn, task_id)
+        # Its running batches finished before the cancel: nothing is missing; the caller
+        # post-processes it (`workers.postprocess`).
+        mark_data_generated(conn, task_id)
         return True
     notify_new_work(conn, task_id)
     return True
@@ -101,7 +102,8 @@ class Settled(NamedTuple):
 def settle_stranded_tasks(conn: Connection, grace_seconds: float) -> list[Settled]:
     """End active tasks that have no open batch left (a slip nothing else would mend).
 
-    One that holds every persona is completed, any other fails with a reason a retry mends.
+    One that holds every persona goes on to post-processing (`data-generated`), any other fails
+    with a reason a retry mends.
     Each candidate is locked and looked at again first, so a batch queued meanwhile counts.
     """
     clock = Clock(conn)
@@ -132,8 +134,8 @@ def settle_stranded_tasks(conn: Connection, grace_seconds: float) -> list[Settle
         if task is None:
             continue
         if task.generated >= task.requested:
-            complete_task(conn, task_id)
-            status = TaskStatus.COMPLETED.value
+            mark_data_generated(conn, task_id)
+            status = TaskStatus.DATA_GENERATED.value
         else:
             fail_task(
                 conn,
@@ -144,3 +146,17 @@ def settle_stranded_tasks(conn: Connection, grace_seconds: float) -> list[Settle
             status = TaskStatus.FAILED.value
         settled.append(Settled(task_id, status, int(task.generated), int(task.requested)))
     return settled
+
+
+def waiting_postprocessing(conn: Connection, grace_seconds: float) -> list[str]:
+    """Tasks `data-generated` for longer than the grace: whoever stored their last batch did not
+    post-process them (it stopped), so housekeeping does."""
+    clock = Clock(conn)
+    rows = conn.execute(
+        sql(
+            "SELECT task_id FROM generation_tasks WHERE status = 'data-generated'"
+            f" AND updated_at < {clock.shifted(-grace_seconds, 'earlier')} LIMIT 100"
+        ),
+        clock.params,
+    ).all()
+    return [row.task_id for row in rows]

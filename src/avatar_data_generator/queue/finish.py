@@ -39,8 +39,9 @@ from avatar_data_generator.queue.store import (
 # until this one has committed. Then fence each batch (this process still holds its lease) and
 # settle it by what its task is now: an active task takes the batch `done` and its personas (never
 # more than the task still needs), an ended one (cancelled, failed, completed) takes nothing and
-# the batch is `cancelled`, for a retry to requeue. Then advance each task; it completes when it
-# holds every persona it asked for. Nothing happens to a batch whose fence did not match: every
+# the batch is `cancelled`, for a retry to requeue. Then advance each task: once it holds every
+# persona it asked for, it is `data-generated`, and post-processing (the realism report,
+# `workers.postprocess`) completes it. Nothing happens to a batch whose fence did not match: every
 # later step joins `fenced`. The batches must belong to distinct tasks (one `updated` row each).
 _ACTIVE_TASK = "task.status IN ('pending', 'generating-data')"
 _LAST_BATCH = "task.status IN ('pending', 'generating-data') AND t.generated + ab.n >= t.requested"
@@ -108,8 +109,7 @@ updated AS (
            cost = COALESCE(t.cost + ab.cost, ab.cost, t.cost),
            quality = CASE WHEN ab.stored THEN CAST({_MERGED_QUALITY} AS json) ELSE t.quality END,
            updated_at = now(), started_at = COALESCE(t.started_at, now()),
-           status = CASE WHEN {_LAST_BATCH} THEN 'completed' ELSE t.status END,
-           finished_at = CASE WHEN {_LAST_BATCH} THEN now() ELSE t.finished_at END
+           status = CASE WHEN {_LAST_BATCH} THEN 'data-generated' ELSE t.status END
       FROM task JOIN added ab ON ab.task_id = task.task_id
      WHERE t.task_id = task.task_id
  RETURNING t.task_id, t.status, t.started_at, t.finished_at
@@ -236,11 +236,7 @@ def _after_finish(conn: Connection, result: BatchResult, stored: Stored) -> Fini
             )
             return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
         topup_index = add_topup(conn, batch.task_id, shortfall)
-    if stored.status != TaskStatus.COMPLETED.value:
-        return FinishedBatch(inserted, stored.status, topup_index)
-    started, finished = stored.started_at, stored.finished_at
-    seconds = (finished - started).total_seconds() if started and finished else None
-    return FinishedBatch(inserted, TaskStatus.COMPLETED.value, topup_index, seconds)
+    return FinishedBatch(inserted, stored.status, topup_index)
 
 
 def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> Stored | None:
@@ -282,8 +278,7 @@ def _finish_sqlite(conn: Connection, result: BatchResult, owner: str) -> Stored 
             " tokens_out = COALESCE(tokens_out + :tokens_out, :tokens_out, tokens_out),"
             " cost = COALESCE(cost + :cost, :cost, cost),"
             f" quality = :quality, updated_at = {now}, started_at = COALESCE(started_at, {now}),"
-            f" status = CASE WHEN {last} THEN 'completed' ELSE status END,"
-            f" finished_at = CASE WHEN {last} THEN {now} ELSE finished_at END"
+            f" status = CASE WHEN {last} THEN 'data-generated' ELSE status END"
             " WHERE task_id = :task_id RETURNING status, started_at, finished_at"
         )
         .bindparams(bindparam("quality", type_=json_type(conn)))

@@ -26,6 +26,8 @@ class ClaimedBatch:
     bio_settings: dict[str, Any] = field(default_factory=dict)
     requested: int = 0
     batch_size: int = 0
+    #: When the task was submitted (its people's ages are counted on that day).
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ def ping(conn: Connection) -> None:
 
 
 def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
-    """Batches of unfinished tasks (or of one task) waiting, retries included, or running."""
+    """Batches of unfinished tasks (or of one task) waiting, retries included, or running,
+    and tasks waiting for post-processing."""
     only = "AND t.task_id = :t" if task_id else ""
     return int(
         conn.execute(
@@ -33,6 +34,14 @@ def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
                 "SELECT count(*) FROM generation_batches b JOIN generation_tasks t"
                 " ON t.task_id = b.task_id"
                 f" WHERE t.status IN {ACTIVE} AND b.status IN ('pending', 'running') {only}"
+            ),
+            {"t": task_id},
+        ).scalar_one()
+    ) + int(
+        conn.execute(
+            sql(
+                "SELECT count(*) FROM generation_tasks t"
+                f" WHERE t.status = 'data-generated' {only}"
             ),
             {"t": task_id},
         ).scalar_one()

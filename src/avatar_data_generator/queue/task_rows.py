@@ -150,3 +150,13 @@ def recent_batch_seconds(session: DbSession, since: datetime) -> float | None:
         )
     )
     return float(average) if average is not None else None
+
+
+def realism_inputs(conn: Connection, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A task's bio settings and provenance: what its realism report is measured against."""
+    row = conn.execute(
+        select(GenerationTask.bio_settings, GenerationTask.provenance).where(
+            GenerationTask.task_id == task_id
+        )
+    ).one()
+    return dict(row.bio_settings or {}), dict(row.provenance or {})

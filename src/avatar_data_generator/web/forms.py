@@ -6,6 +6,7 @@ What is valid is decided by `generation.bio_settings` alone; this module only pa
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,13 @@ from avatar_data_generator.generation.bio_settings import (
     PLATFORM_LIMITS,
     check_bio_settings,
 )
+from avatar_data_generator.generation.population import (
+    LANGUAGES,
+    SUPPORTED,
+    UnknownCountry,
+    country,
+    resolve_country,
+)
 
 #: (value, label) of each gender, for the gender-mix inputs.
 GENDER_CHOICES = tuple((gender, gender.capitalize()) for gender in GENDERS)
@@ -35,6 +43,32 @@ BOUNDS = {
 }
 NOT_A_WHOLE_NUMBER = "Enter a whole number"
 NOT_A_NUMBER = "Enter a number"
+#: The bio languages, each named in itself, for the language select.
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Español", "pt": "Português", "de": "Deutsch", "fr": "Français",
+    "it": "Italiano", "nl": "Nederlands", "pl": "Polski", "tr": "Türkçe", "ja": "日本語",
+    "ko": "한국어", "zh": "中文", "hi": "हिन्दी", "ar": "العربية",
+}  # fmt: skip
+
+
+@functools.cache
+def choices() -> dict[str, list[tuple[str, str]]]:
+    """The supported countries (code, English name) and bio languages the forms offer."""
+    return {
+        "countries": sorted(((c, country(c).name) for c in SUPPORTED), key=lambda x: x[1]),
+        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in LANGUAGES],
+    }
+
+
+def _codes(names: Any) -> list[str]:
+    """The codes of the countries settings name (names the rules accepted resolve)."""
+    out = []
+    for name in names or []:
+        try:
+            out.append(resolve_country(str(name)))
+        except UnknownCountry:
+            continue  # shown as not chosen; the rules report it where it came from
+    return out
 
 
 def bio_form_values(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -43,12 +77,12 @@ def bio_form_values(settings: Mapping[str, Any]) -> dict[str, Any]:
     mix = settings.get("gender_mix") or {}
     values: dict[str, Any] = {
         "tone": settings.get("tone", ""),
-        "language": settings.get("language", "en"),
+        "language": settings.get("language") or "",
         "emoji": bool(settings.get("emoji", True)),
         "hashtags": bool(settings.get("hashtags", True)),
         "age_min": settings.get("age_min", 18),
         "age_max": settings.get("age_max", 70),
-        "countries": ", ".join(settings.get("countries") or []),
+        "countries": _codes(settings.get("countries")),
     }
     for platform, default in PLATFORM_LIMITS.items():
         values[f"p_{platform}"] = platform in platforms
@@ -93,15 +127,17 @@ def parse_bio_form(
     raises nothing else, so the other fields are still checked.
     """
     values: dict[str, Any] = {
-        key: form.get(key, "").strip()
-        for key in ("tone", "language", "age_min", "age_max", "countries")
+        key: form.get(key, "").strip() for key in ("tone", "language", "age_min", "age_max")
     }
+    # Checkboxes send one `countries` value each; a plain text field, names with commas.
+    chosen = form.getlist("countries") if hasattr(form, "getlist") else [form.get("countries", "")]
+    values["countries"] = [c.strip() for text in chosen for c in str(text).split(",") if c.strip()]
     values["emoji"] = form.get("emoji") == "on"
     values["hashtags"] = form.get("hashtags") == "on"
     settings: dict[str, Any] = {
         key: values[key] for key in ("tone", "language", "emoji", "hashtags") if values[key] != ""
     }
-    settings["countries"] = [c.strip() for c in values["countries"].split(",") if c.strip()]
+    settings["countries"] = list(values["countries"])
     settings["platforms"] = _parse_platforms(form, values, errors)
     for key, stand_in in (("age_min", MIN_AGE), ("age_max", MAX_AGE)):
         settings[key] = _parse_whole(values, errors, key, stand_in)

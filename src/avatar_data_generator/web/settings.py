@@ -47,6 +47,7 @@ def index() -> Any:
         platforms=PLATFORM_LIMITS,
         genders=forms.GENDER_CHOICES,
         bounds=forms.BOUNDS,
+        choices=forms.choices(),
         can_edit=auth.is_admin(),
         admins=accounts.admin_names(),
     )

@@ -154,6 +154,7 @@ def generate() -> Any:
         platforms=PLATFORM_LIMITS,
         genders=forms.GENDER_CHOICES,
         bounds=forms.BOUNDS,
+        choices=forms.choices(),
         max_count=current_app.config["MAX_PERSONAS_PER_TASK"],
         max_batch=tasks.MAX_BATCH_SIZE,
         speed=speed,

@@ -29,6 +29,7 @@ from avatar_data_generator.queue import providers as shared
 from avatar_data_generator.workers.calls import Failure, ProviderCalls
 from avatar_data_generator.workers.completer import BatchCompleter
 from avatar_data_generator.workers.leases import Leases, log_context
+from avatar_data_generator.workers.postprocess import postprocess
 from avatar_data_generator.workers.slots import ProviderSlots
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def request_for(batch: ClaimedBatch) -> BatchRequest:
         bio_settings=batch.bio_settings,
         seed=batch_seed(batch.seed, batch.batch_index),
         attempt=batch.attempts,
+        as_of=batch.created_at.date() if batch.created_at else None,
     )
 
 
@@ -314,15 +316,16 @@ class Worker(Leases):
                 finished.topup_batch + 1,
                 extra=extra,
             )
-        if finished.task_status == TaskStatus.COMPLETED.value:
+        if finished.task_status == TaskStatus.DATA_GENERATED.value:
             # The last lines of the seed's log sequence (docs/operations.md).
             log.info("Task completed successfully - status set to 'data-generated'", extra=extra)
+            seconds = postprocess(self.engine, batch.task_id)
             log.info(
                 "Task %s completed: avatars assigned and quality report written",
                 batch.task_id,
                 extra=extra,
             )
-            self._task_finished(batch.task_id, "completed", finished.task_seconds)
+            self._task_finished(batch.task_id, "completed", seconds)
         elif finished.task_status == TaskStatus.FAILED.value:
             self._task_finished(batch.task_id, "failed", None)
 
