@@ -114,6 +114,9 @@ class GenerationTask(Base):
     tokens_out: Mapped[int | None] = mapped_column(Integer)
     #: What the provider calls cost, from PROVIDER_PRICES (None when no price is set).
     cost: Mapped[float | None] = mapped_column(Float)
+    #: `sampled`: the population sampler draws the facts, the model writes the prose;
+    #: `model`: the model invents every fact.
+    facts: Mapped[str] = mapped_column(String(10), default="sampled", server_default="sampled")
     #: Provider calls that failed (429s, outages, errors); `provider_calls` counts every call.
     provider_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)

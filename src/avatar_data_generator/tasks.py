@@ -133,6 +133,7 @@ def create_task(
     locale: str | None = None,
     seed: Any = None,
     bio_settings: Mapping[str, Any] | None = None,
+    facts: str | None = None,
     user_id: int | None = None,
     created_by: str | None = None,
     idempotency_key: str | None = None,
@@ -148,6 +149,7 @@ def create_task(
     if not locale or len(locale) > 20:
         raise TaskInputError("locale", "locale must be a short language tag such as en or de")
     seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
+    facts = _facts(facts, provider)
     begin_write()
     settings = saved_bio_settings() if bio_settings is None else checked_bio_settings(bio_settings)
     countries = _countries(settings, locale)
@@ -165,6 +167,7 @@ def create_task(
             locale=locale,
             seed=seed_value,
             bio_settings=settings,
+            facts=facts,
             batches_total=len(sizes),
             user_id=user_id,
             created_by=created_by,
@@ -173,6 +176,7 @@ def create_task(
             | {
                 "settings": settings,
                 "seed": seed_value,
+                "facts": facts,
                 "countries": list(countries),
                 "population_data_version": DATA_VERSION,
                 "as_of": now.date().isoformat(),
@@ -193,6 +197,19 @@ def create_task(
     db.session.commit()
     wake_local_worker()
     return get_task(task.task_id), True
+
+
+#: Who may decide a persona's facts.
+FACTS_MODES = ("sampled", "model")
+
+
+def _facts(facts: str | None, provider: str) -> str:
+    """`sampled` (the default: the population sampler draws the facts) or `model`; the local
+    provider samples whatever is asked."""
+    mode = (facts or "sampled").strip().lower()
+    if mode not in FACTS_MODES:
+        raise TaskInputError("facts", f"facts must be one of {', '.join(FACTS_MODES)}")
+    return "sampled" if provider == "local" else mode
 
 
 def _countries(settings: dict[str, Any], locale: str) -> tuple[str, ...]:
@@ -333,8 +350,13 @@ def task_to_dict(task: GenerationTask, *, detail: bool = True) -> dict[str, Any]
             "batch_size": task.batch_size,
             "locale": task.locale,
             "seed": task.seed,
+            "facts": task.facts,
             "provider_calls": task.provider_calls,
+            "provider_errors": task.provider_errors,
             "tokens_used": task.tokens_used,
+            "tokens_in": task.tokens_in,
+            "tokens_out": task.tokens_out,
+            "cost": task.cost,
             "provenance": task.provenance or {},
             "quality": task.quality or {},
             "updated_at": _iso(task.updated_at),

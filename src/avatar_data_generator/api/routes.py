@@ -122,6 +122,7 @@ def create_task(body: dict[str, Any], headers: dict[str, Any]) -> Response:
             locale=body.get("locale"),
             seed=body.get("seed"),
             bio_settings=body.get("bio_settings"),
+            facts=body.get("facts"),
             user_id=_user_id(),
             created_by=_username(),
             idempotency_key=headers.get("idempotency_key"),

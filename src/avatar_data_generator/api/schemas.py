@@ -124,6 +124,15 @@ class TaskCreateIn(Schema):
     locale = Text(allow_none=True, validate=[validate.Length(min=1, max=20)])
     seed = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=2**62))
     bio_settings = fields.Nested(BioSettingsIn, allow_none=True)
+    facts = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["sampled", "model"]),
+        metadata={
+            "description": "`sampled` (the default): the population sampler draws every fact and"
+            " the model writes only bios and a personality sentence; `model`: the model invents"
+            " every fact. The local provider always samples."
+        },
+    )
 
 
 class IdempotencyHeaders(Schema):
@@ -182,8 +191,17 @@ class TaskOut(Schema):
     batch_size = fields.Integer()
     locale = fields.String()
     seed = fields.Integer(allow_none=True)
-    provider_calls = fields.Integer(allow_none=True)
+    facts = fields.String(metadata={"description": "sampled or model: who decided the facts"})
+    provider_calls = fields.Integer(
+        allow_none=True, metadata={"description": "Every provider call, failed ones too"}
+    )
+    provider_errors = fields.Integer(allow_none=True, metadata={"description": "Failed calls"})
     tokens_used = fields.Integer(allow_none=True)
+    tokens_in = fields.Integer(allow_none=True, metadata={"description": "Prompt tokens"})
+    tokens_out = fields.Integer(allow_none=True, metadata={"description": "Completion tokens"})
+    cost = fields.Float(
+        allow_none=True, metadata={"description": "What the calls cost by PROVIDER_PRICES"}
+    )
     provenance = fields.Dict(metadata={"description": "What made this data"})
     quality = fields.Dict(metadata={"description": "The quality report"})
     updated_at = fields.String(allow_none=True, metadata={"format": "date-time"})

@@ -105,6 +105,11 @@ def _wait(task: GenerationTask) -> GenerationTask:
 @click.option(
     "--bio-settings", "bio_settings", default=None, help="Bio settings as JSON, or @file.json."
 )
+@click.option(
+    "--facts",
+    default=None,
+    help="sampled (the default: the sampler draws the facts, the model writes the prose) or model.",
+)
 @click.option("--wait", is_flag=True, help="Block until the task ends.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
@@ -116,6 +121,7 @@ def submit_command(
     locale: str | None,
     seed: str | None,
     bio_settings: str | None,
+    facts: str | None,
     wait: bool,
     as_json: bool,
 ) -> None:
@@ -127,6 +133,7 @@ def submit_command(
         locale=locale,
         seed=seed,
         bio_settings=_read_bio_settings(bio_settings),
+        facts=facts,
     )
     if wait:
         task = _wait(task)

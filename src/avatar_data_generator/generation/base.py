@@ -21,6 +21,9 @@ class BatchRequest:
     attempt: int = 1
     #: The day the people's ages are counted on (the task's creation date; None: today).
     as_of: date | None = None
+    #: `sampled`: the population sampler draws the facts and the model writes the prose;
+    #: `model`: the model invents every fact.
+    facts: str = "sampled"
 
 
 @dataclass

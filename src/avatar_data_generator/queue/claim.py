@@ -93,6 +93,7 @@ UPDATE generation_batches b
  WHERE b.id = picked.id
 RETURNING b.id, b.task_id, b.batch_index, b.size, b.attempts, b.is_topup,
           t.provider, t.locale, t.seed, t.bio_settings, t.requested, t.batch_size, t.created_at,
+          t.facts,
           b.task_id IN (SELECT task_id FROM started) AS task_started
 """
 
@@ -181,6 +182,7 @@ def claim_batches(
                 requested=t.requested,
                 batch_size=t.batch_size,
                 created_at=t.created_at,
+                facts=t.facts,
             )
         )
         started.discard(r.task_id)
@@ -192,7 +194,7 @@ def _task_columns(conn: Connection, task_ids: list[str]) -> dict[str, Any]:
     rows = conn.execute(
         sql(
             "SELECT task_id, provider, locale, seed, bio_settings, requested, batch_size,"
-            " created_at FROM generation_tasks WHERE task_id IN :ids"
+            " created_at, facts FROM generation_tasks WHERE task_id IN :ids"
         )
         .bindparams(bindparam("ids", expanding=True))
         .columns(bio_settings=json_type(conn), created_at=utc_type()),

@@ -28,6 +28,8 @@ class ClaimedBatch:
     batch_size: int = 0
     #: When the task was submitted (its people's ages are counted on that day).
     created_at: datetime | None = None
+    #: Who decides the facts: `sampled` (the population sampler) or `model`.
+    facts: str = "sampled"
 
 
 @dataclass(frozen=True)

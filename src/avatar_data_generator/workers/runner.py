@@ -58,6 +58,7 @@ def request_for(batch: ClaimedBatch) -> BatchRequest:
         seed=batch_seed(batch.seed, batch.batch_index),
         attempt=batch.attempts,
         as_of=batch.created_at.date() if batch.created_at else None,
+        facts=batch.facts,
     )
 
 
