@@ -24,40 +24,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standins import grounded
 from tests.standins.limits import TokenBucket, retry_after_header
+from tests.standins.personas import fake_persona
 
-GENDERS = ("female", "male", "non-binary")
 JSON = "application/json"
-
-
-def fake_persona(rng: random.Random, n: int) -> dict[str, Any]:
-    """A plausible persona as a model would write it."""
-    gender = rng.choice(GENDERS)
-    first = rng.choice(["Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo"])
-    last = rng.choice(["Lopez", "Meyer", "Ng", "Okoro", "Patel", "Quinn", "Rossi", "Sato"])
-    dob = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
-    tag = rng.randrange(10**9)
-    return {
-        "first_name": first,
-        "last_name": f"{last}{tag % 1000}",
-        "gender": gender,
-        "date_of_birth": dob.isoformat(),
-        "age": 99,
-        "country": "Canada",
-        "city": "Toronto",
-        "nationality": "Canadian",
-        "occupation": "analyst",
-        "education": "BSc",
-        "interests": ["chess", "running"],
-        "personality": "calm",
-        "username": f"{first.lower()}_{tag}",
-        "email": f"{first.lower()}.{tag}@gmail.com",
-        "bios": {"x": f"{first} likes chess #{n}", "instagram": f"{first} runs"},
-    }
 
 
 @dataclass
@@ -218,6 +193,11 @@ class FlowiseStandIn:
                 time.sleep(self.delay)
             count = int(((body.get("overrideConfig") or {}).get("vars") or {}).get("count") or 1)
             rng = random.Random(f"{self.seed}:{n}")
+            question = str(body.get("question") or "")
+            if grounded.is_grounded(question) and (fault is None or fault in grounded.FAULTS):
+                items = grounded.answer(question, rng, n, fault)
+                handler._send(200, json.dumps({"json": {"personas": items}, "chatId": "x"}))
+                return
             personas = [fake_persona(rng, n) for _ in range(count)]
             self._answer(handler, fault, personas)
         finally:

@@ -9,6 +9,7 @@ unauthorized (401), hang.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import threading
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.standins.flowise import fake_persona
+from tests.standins import grounded
+from tests.standins.personas import fake_persona
 
 _COUNT = re.compile(r"Generate (\d+) personas")
 
@@ -97,8 +99,12 @@ class OpenAIStandIn:
         match = _COUNT.search(prompt)
         count = int(match.group(1)) if match else 1
         rng = random.Random(f"{self.seed}:{n}")
-        personas = [fake_persona(rng, n) for _ in range(count)]
-        content = json.dumps({"personas": personas})
+        if grounded.is_grounded(prompt) and (fault is None or fault in grounded.FAULTS):
+            content = json.dumps({"personas": grounded.answer(prompt, rng, n, fault)})
+            fault = None
+        else:
+            personas = [fake_persona(rng, n) for _ in range(count)]
+            content = json.dumps({"personas": personas})
         finish, refusal = "stop", None
         if fault == "429":
             handler.send_json(
@@ -119,6 +125,8 @@ class OpenAIStandIn:
             content, refusal = None, "I can't help with that request."
         elif fault == "fenced":
             content = "```json\n" + content + "\n```"
+        tokens_in = math.ceil(len(prompt) / 4)
+        tokens_out = math.ceil(len(content or refusal or "") / 4)
         handler.send_json(
             200,
             {
@@ -132,10 +140,11 @@ class OpenAIStandIn:
                         "finish_reason": finish,
                     }
                 ],
+                # Counted as a tokenizer would roughly count them: four characters a token.
                 "usage": {
-                    "prompt_tokens": 100,
-                    "completion_tokens": 50 * count,
-                    "total_tokens": 100 + 50 * count,
+                    "prompt_tokens": tokens_in,
+                    "completion_tokens": tokens_out,
+                    "total_tokens": tokens_in + tokens_out,
                 },
             },
         )

@@ -22,8 +22,8 @@ class BatchRequest:
     #: The day the people's ages are counted on (the task's creation date; None: today).
     as_of: date | None = None
     #: `sampled`: the population sampler draws the facts and the model writes the prose;
-    #: `model`: the model invents every fact.
-    facts: str = "sampled"
+    #: `model`: the model invents every fact (tasks default to `sampled`: see tasks.py).
+    facts: str = "model"
 
 
 @dataclass
@@ -43,6 +43,10 @@ class ProviderResponse:
     model: str | None = None
     #: Written by this app (the local provider): nothing hostile to clean away.
     trusted: bool = False
+    #: Sampled mode: facts the model wrote differently (replaced by the sampled ones), and
+    #: answers that matched no persona of the batch.
+    facts_overridden: int = 0
+    answers_unmatched: int = 0
 
 
 class ProviderError(Exception):

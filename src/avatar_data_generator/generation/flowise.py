@@ -10,7 +10,14 @@ from avatar_data_generator.generation.base import BatchRequest, ProviderResponse
 from avatar_data_generator.generation.cost import estimate_tokens
 from avatar_data_generator.generation.http import decode_json, public_url
 from avatar_data_generator.generation.parse import parse_items
-from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, vars_for
+from avatar_data_generator.generation.population import PersonFacts
+from avatar_data_generator.generation.prompt import (
+    GROUNDED_PROMPT_VERSION,
+    PROMPT_VERSION,
+    build_grounded_prompt,
+    build_prompt,
+    vars_for,
+)
 from avatar_data_generator.generation.remote import RemoteProvider
 
 
@@ -42,12 +49,18 @@ class FlowiseProvider(RemoteProvider):
             "chatflow_id": self.chatflow_id,
             "api_url": public_url(self.base_url),
             "prompt_version": PROMPT_VERSION,
+            "grounded_prompt_version": GROUNDED_PROMPT_VERSION,
         }
 
-    def request_body(self, request: BatchRequest) -> dict[str, Any]:
+    def request_body(
+        self, request: BatchRequest, people: list[PersonFacts] | None = None
+    ) -> dict[str, Any]:
         """The contract's body: the question alone suffices; vars help Flowise before 3.1.3."""
+        question = (
+            build_prompt(request) if people is None else build_grounded_prompt(request, people)
+        )
         return {
-            "question": build_prompt(request),
+            "question": question,
             "overrideConfig": {"vars": vars_for(request)},
             "chatId": str(uuid.uuid4()),
             "streaming": False,
@@ -55,7 +68,8 @@ class FlowiseProvider(RemoteProvider):
 
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One prediction call for one batch."""
-        body = self.request_body(request)
+        people = self.people_of(request)
+        body = self.request_body(request, people)
         response = self.post(body)
         data = decode_json(response)
         payload: Any
@@ -66,8 +80,9 @@ class FlowiseProvider(RemoteProvider):
         else:
             payload = data
         items, repaired = parse_items(payload)
-        if not items:
-            raise self.no_personas(payload, response.status_code)
+        items, overridden, unmatched = self.answered(
+            people, items, response.status_code, repaired, payload
+        )
         # Flowise reports no usage: the counts are estimated from the words sent and received.
         tokens_in = estimate_tokens(body["question"])
         tokens_out = estimate_tokens(response.text)
@@ -79,4 +94,6 @@ class FlowiseProvider(RemoteProvider):
             tokens_out=tokens_out,
             tokens_estimated=True,
             model=f"flowise:{self.chatflow_id}",
+            facts_overridden=overridden,
+            answers_unmatched=unmatched,
         )

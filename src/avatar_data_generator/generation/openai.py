@@ -8,7 +8,15 @@ from typing import Any
 from avatar_data_generator.generation.base import BatchRequest, ProviderError, ProviderResponse
 from avatar_data_generator.generation.http import decode_json, public_url
 from avatar_data_generator.generation.parse import parse_items
-from avatar_data_generator.generation.prompt import PROMPT_VERSION, build_prompt, persona_schema
+from avatar_data_generator.generation.population import PersonFacts
+from avatar_data_generator.generation.prompt import (
+    GROUNDED_PROMPT_VERSION,
+    PROMPT_VERSION,
+    build_grounded_prompt,
+    build_prompt,
+    grounded_schema,
+    persona_schema,
+)
 from avatar_data_generator.generation.remote import RemoteProvider
 from avatar_data_generator.generation.sanitize import clean_text
 
@@ -61,23 +69,28 @@ class OpenAIProvider(RemoteProvider):
             "model": self.model,
             "base_url": public_url(self.base_url),
             "prompt_version": PROMPT_VERSION,
+            "grounded_prompt_version": GROUNDED_PROMPT_VERSION,
         }
 
-    def request_body(self, request: BatchRequest) -> dict[str, Any]:
-        """Chat messages plus a strict schema whose root is {"personas": [...]}."""
+    def request_body(
+        self, request: BatchRequest, people: list[PersonFacts] | None = None
+    ) -> dict[str, Any]:
+        """Chat messages plus a strict schema whose root is {"personas": [...]}: full personas
+        in `model` mode, bios and a personality per reference in `sampled` mode."""
+        settings = request.bio_settings or {}
+        if people is None:
+            prompt, schema = build_prompt(request), persona_schema(settings)
+        else:
+            prompt, schema = build_grounded_prompt(request, people), grounded_schema(settings)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [
                 {"role": "system", "content": SYSTEM},
-                {"role": "user", "content": build_prompt(request)},
+                {"role": "user", "content": prompt},
             ],
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {
-                    "name": "personas",
-                    "strict": True,
-                    "schema": persona_schema(request.bio_settings or {}),
-                },
+                "json_schema": {"name": "personas", "strict": True, "schema": schema},
             },
             "stream": False,
         }
@@ -87,7 +100,8 @@ class OpenAIProvider(RemoteProvider):
 
     def generate(self, request: BatchRequest) -> ProviderResponse:
         """One chat completion for one batch."""
-        response = self.post(self.request_body(request))
+        people = self.people_of(request)
+        response = self.post(self.request_body(request, people))
         data = decode_json(response)
         try:
             choice = data["choices"][0]
@@ -106,8 +120,11 @@ class OpenAIProvider(RemoteProvider):
         content = message.get("content")
         tokens_in, tokens_out, tokens = usage_tokens(data.get("usage"))
         items, repaired = parse_items(content if isinstance(content, str | dict | list) else "")
-        if not items and not truncated:
-            raise self.no_personas(content, response.status_code)
+        overridden = unmatched = 0
+        if items or not truncated:
+            items, overridden, unmatched = self.answered(
+                people, items, response.status_code, repaired, content
+            )
         return ProviderResponse(
             items=items,
             repaired=repaired,
@@ -116,4 +133,6 @@ class OpenAIProvider(RemoteProvider):
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             model=str(data.get("model") or self.model),
+            facts_overridden=overridden,
+            answers_unmatched=unmatched,
         )

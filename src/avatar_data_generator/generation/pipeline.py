@@ -210,6 +210,8 @@ class Tally:
             "emails_rewritten": self.emails_rewritten,
             "duplicates_dropped": self.duplicates_dropped,
             "gender": dict(genders),
+            "facts_overridden": response.facts_overridden,
+            "answers_unmatched": response.answers_unmatched,
         }
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 
-from avatar_data_generator.generation.base import ProviderError
+from avatar_data_generator.generation.base import BatchRequest, ProviderError
+from avatar_data_generator.generation.facts import sample_batch
+from avatar_data_generator.generation.grounding import merge
 from avatar_data_generator.generation.http import (
     MAX_ANSWER_BYTES,
     call_deadline,
@@ -16,6 +18,7 @@ from avatar_data_generator.generation.http import (
     make_client,
     post_json,
 )
+from avatar_data_generator.generation.population import PersonFacts
 from avatar_data_generator.generation.sanitize import describe_answer
 
 
@@ -66,6 +69,32 @@ class RemoteProvider:
             raise classify_transport(self.label, url, exc, min(self.timeout, 5.0)) from exc
         if answer.status_code >= 500:
             raise classify_response(self.label, answer, self.key_hint)
+
+    def people_of(self, request: BatchRequest) -> list[PersonFacts] | None:
+        """In `sampled` mode the batch's people, drawn before the call; None in `model` mode."""
+        return sample_batch(request) if request.facts == "sampled" else None
+
+    def answered(
+        self,
+        people: list[PersonFacts] | None,
+        items: list[Any],
+        status: int,
+        repaired: bool,
+        payload: Any,
+    ) -> tuple[list[Any], int, int]:
+        """The personas of an answer: merged with the sampled facts in `sampled` mode.
+
+        Returns (items, facts overridden, answers unmatched); no persona at all is an error
+        worth another attempt.
+        """
+        if people is None:
+            if not items:
+                raise self.no_personas(payload, status)
+            return items, 0, 0
+        merged = merge(people, items)
+        if not merged.items:
+            raise self.no_personas(payload, status)
+        return merged.items, merged.overridden, merged.unmatched
 
     def no_personas(self, payload: Any, status: int, what: str = "any personas") -> ProviderError:
         """An answer holding nothing usable: worth another attempt, with an excerpt."""
