@@ -117,7 +117,7 @@ def post_worker_init(worker: Any) -> None:
         worker.log.warning("avatar-data-generator: no Flask app found; queue worker not started")
         return
     from avatar_data_generator.db import db
-    from avatar_data_generator.scheduler import start_worker
+    from avatar_data_generator.workers.runtime import start_worker
 
     with app.app_context():
         db.engine.dispose(close=False)
@@ -134,7 +134,7 @@ def _shutdown(worker: Any, grace: float) -> None:
     app = _flask_app(worker)
     if app is None:
         return
-    from avatar_data_generator.scheduler import runtime_for
+    from avatar_data_generator.workers.runtime import runtime_for
 
     runtime = runtime_for(app)
     if runtime is not None:

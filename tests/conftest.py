@@ -150,7 +150,7 @@ def make_app(tmp_path: Path) -> Iterator[AppFactory]:
 
     yield factory
     for app in apps:
-        from avatar_data_generator.scheduler import runtime_for
+        from avatar_data_generator.workers.runtime import runtime_for
 
         runtime = runtime_for(app)
         if runtime is not None:

@@ -24,9 +24,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         logging_setup,
         metrics,
         paths,
-        scheduler,
+        request_safety,
         web,
     )
+    from avatar_data_generator.workers import runtime
 
     settings = config.load_settings(test_config)
     app = Flask(
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     logging_setup.init_app(app)
     db.init_app(app)
+    request_safety.init_app(app)
     auth.init_app(app)
     web.init_app(app)
     api.init_app(app)
@@ -54,6 +56,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     metrics.init_app(app)
     housekeeping.init_app(app)
-    scheduler.init_app(app)
+    runtime.init_app(app)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Sign-in and request safety: sessions, login throttling, bearer tokens, CSRF, headers.
+"""Sign-in: sessions, login throttling, bearer tokens, CSRF (headers and bodies: request_safety).
 
 * Pages use Flask-Login sessions; an anonymous visitor is sent to `/login`. A session's
   identifier carries the user's id, their session epoch and when it was issued: raising the
@@ -18,15 +18,12 @@ import functools
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import IO, Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
-from flask import Flask, Request, Response, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask import has_request_context as in_request
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.utils import cached_property
-from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from avatar_data_generator import accounts
 from avatar_data_generator.db import begin_write, db, utcnow
@@ -45,21 +42,6 @@ SESSION_LIFETIME = timedelta(days=30)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: API paths anyone may read.
 PUBLIC_API_PATHS = frozenset({"/api/openapi.json"})
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -239,64 +221,9 @@ def _before_request() -> None:
         _check_csrf()
 
 
-def _security_headers(response: Response) -> Response:
-    """CSP, framing, sniffing, referrer and caching headers on every response."""
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    # Only a user this request already loaded: loading one here could hit a failed database.
-    user = g.get("_login_user")
-    if (
-        user is not None
-        and user.is_authenticated
-        and not request.path.startswith(("/static/", "/avatars/"))
-    ):
-        headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-# ---------------------------------------------------------------- request bodies
-
-
-class _MaxLimitedStream(LimitedStream):
-    """A body read against MAX_CONTENT_LENGTH that says 413 when the body is longer.
-
-    Werkzeug's `readall` stops at the limit and returns what it has, so a chunked body (no
-    Content-Length) over the limit reached the JSON parser cut short: a 400, not a 413.
-    """
-
-    def readall(self) -> bytes:
-        """The whole body, or RequestEntityTooLarge if anything is left past the limit."""
-        data = super().readall()
-        if self.is_exhausted and self._stream.read(1):
-            raise RequestEntityTooLarge()
-        return data
-
-
-class BoundedRequest(Request):
-    """Flask's request whose streamed bodies honour MAX_CONTENT_LENGTH with a 413."""
-
-    @cached_property
-    def stream(self) -> IO[bytes]:
-        """The input stream, limited as werkzeug limits it, reading whole bodies honestly."""
-        stream = get_input_stream(self.environ, max_content_length=self.max_content_length)
-        if isinstance(stream, LimitedStream) and "wsgi.input_terminated" in self.environ:
-            limit = self.max_content_length
-            if limit is not None and stream.limit == limit:
-                return cast(IO[bytes], _MaxLimitedStream(self.environ["wsgi.input"], limit, True))
-        return stream
-
-
 def init_app(app: Flask) -> None:
-    """Register the login manager, CSRF, the API guard, the security headers and body limits."""
+    """Register the login manager, CSRF and the API guard."""
     cfg = app.config
-    app.request_class = BoundedRequest
     cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
     cfg["SESSION_COOKIE_SAMESITE"] = cfg.get("SESSION_COOKIE_SAMESITE") or "Lax"
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg.get("SESSION_COOKIE_SECURE"))
@@ -315,4 +242,3 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     app.before_request(_before_request)
-    app.after_request(_security_headers)

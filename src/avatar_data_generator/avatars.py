@@ -1,7 +1,7 @@
 """Avatars: deterministic SVGs drawn offline by DiceBear from (style, seed), cached, no login.
 
 A seed is a hash of who the persona is, optionally followed by the options chosen from its facts
-(`generation/avatar_look.py`): `/avatars/open-peeps/<hash>_h-long_c-2c1b18_..._b-d1d4f9.svg`. The
+(`generation/avatar_look/`): `/avatars/open-peeps/<hash>_h-long_c-2c1b18_..._b-d1d4f9.svg`. The
 route reads them strictly: a seed that is not exactly what `avatar_look.encode` writes is a 404.
 """
 

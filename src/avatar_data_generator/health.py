@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from avatar_data_generator import queue
 from avatar_data_generator.db import db, write_failures
 from avatar_data_generator.queue import providers as shared
-from avatar_data_generator.scheduler import runtime_for
+from avatar_data_generator.workers.runtime import runtime_for
 
 bp = Blueprint("health", __name__)
 
@@ -42,7 +42,7 @@ def _age(value: datetime | float | None) -> float | None:
 
 def worker_report(app: Flask) -> dict[str, Any]:
     """What this process's in-process worker is doing, or why it runs none."""
-    from avatar_data_generator.scheduler import should_start
+    from avatar_data_generator.workers.runtime import should_start
 
     runtime = runtime_for(app)
     if runtime is None:

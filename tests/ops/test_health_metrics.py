@@ -32,7 +32,7 @@ def test_healthz_without_worker_says_why(make_app: AppFactory, pg_url: str) -> N
 def test_healthz_with_worker_reports_tick_heartbeat_listener(
     make_app: AppFactory, pg_url: str
 ) -> None:
-    from avatar_data_generator.scheduler import start_worker
+    from avatar_data_generator.workers.runtime import start_worker
 
     app: Flask = make_app(pg_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=1, LEASE_SECONDS=3)
     runtime = start_worker(app)
@@ -152,7 +152,7 @@ def test_healthz_is_degraded_while_writes_are_refused(
     from sqlalchemy import event
 
     from avatar_data_generator.db import db
-    from avatar_data_generator.scheduler import start_worker
+    from avatar_data_generator.workers.runtime import start_worker
 
     app: Flask = make_app(sqlite_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=1, LEASE_SECONDS=3)
     client = app.test_client()
@@ -181,3 +181,35 @@ def test_healthz_is_degraded_while_writes_are_refused(
     assert "full" in body["database"]["writes"]["last_error"]
     with app.app_context():
         assert tasks.get_task(task_id).generated < 2000
+
+
+def test_metrics_provider_concurrency_pauses_and_throttle_cuts(
+    make_app: AppFactory, pg_url: str
+) -> None:
+    from avatar_data_generator.queue import providers as shared
+
+    app: Flask = make_app(pg_url)
+    client = app.test_client()
+    before = metric_samples(client.get("/metrics").data.decode())
+    assert metric(before, "avatar_provider_paused", provider="openai") == 0
+    assert metric(before, "avatar_provider_worker_processes", provider="flowise") == 0
+    with app.app_context(), db.engine.begin() as conn:
+        shared.record_limits(conn, "worker-a", {"openai": (3, 5)})
+        shared.record_limits(conn, "worker-b", {"openai": (2, 5), "flowise": (5, 5)})
+        shared.pause_provider(conn, "flowise", 30, "rate-limited", "HTTP 429 slow down")
+    events.provider_throttled.send(None, provider="openai")
+    samples = metric_samples(client.get("/metrics").data.decode())
+    assert metric(samples, "avatar_provider_concurrency", provider="openai") == 5  # 3 + 2
+    assert metric(samples, "avatar_provider_concurrency_maximum", provider="openai") == 10
+    assert metric(samples, "avatar_provider_worker_processes", provider="openai") == 2
+    assert metric(samples, "avatar_provider_concurrency", provider="flowise") == 5
+    assert metric(samples, "avatar_provider_paused", provider="flowise") == 1
+    assert metric(samples, "avatar_provider_paused", provider="openai") == 0
+    assert 20 < metric(samples, "avatar_provider_pause_seconds_left", provider="flowise") <= 30
+    assert ("avatar_provider_paused", (("provider", "local"),)) not in samples
+    cuts = metric(samples, "avatar_provider_throttled_total", provider="openai")
+    assert cuts - metric(before, "avatar_provider_throttled_total", provider="openai") == 1
+    with app.app_context(), db.engine.begin() as conn:
+        shared.lift_pause(conn, "flowise")
+    after = metric_samples(client.get("/metrics").data.decode())
+    assert metric(after, "avatar_provider_paused", provider="flowise") == 0

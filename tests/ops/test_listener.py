@@ -7,7 +7,7 @@ import time
 from flask import Flask
 
 from avatar_data_generator import tasks
-from avatar_data_generator.scheduler import start_worker
+from avatar_data_generator.workers.runtime import start_worker
 from tests.conftest import AppFactory
 from tests.ops.helpers import wait_for
 

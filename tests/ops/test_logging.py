@@ -131,7 +131,7 @@ def test_installed_handlers_redact_too(app: Flask, capsys: pytest.CaptureFixture
 
 def test_json_format_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "LOG_FORMAT": "json"})
-    logging.getLogger("avatar_data_generator.scheduler").info(
+    logging.getLogger("avatar_data_generator.workers.runtime").info(
         "[SCHEDULER] Background scheduler started - checking for tasks every 30 seconds"
     )
     lines = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]

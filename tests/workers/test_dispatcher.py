@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from avatar_data_generator import tasks
 from avatar_data_generator.db import db
-from avatar_data_generator.scheduler import start_worker
 from avatar_data_generator.workers.dispatcher import CLAIM_AHEAD, Dispatcher
+from avatar_data_generator.workers.runtime import start_worker
 from tests.conftest import AppFactory
 from tests.workers.test_multiprocess import scalar, wait_until
 

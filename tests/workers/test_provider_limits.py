@@ -7,9 +7,10 @@ import threading
 import time
 from typing import Any
 
-from avatar_data_generator import scheduler, tasks
+from avatar_data_generator import tasks
 from avatar_data_generator.db import db
 from avatar_data_generator.queue import providers as shared
+from avatar_data_generator.workers.runtime import runtime_for, start_worker
 from tests.conftest import AppFactory
 from tests.faults.helpers import flowise_config, rows, scalar, submit, wait_finished, wait_until
 from tests.standins.flowise import FlowiseStandIn
@@ -33,7 +34,7 @@ def test_a_rate_limited_provider_finishes_every_task_and_429s_spend_no_attempt(
         )
         ids = [submit(app, count=20, batch_size=2, provider="flowise") for _ in range(6)]
         started = time.monotonic()
-        assert scheduler.start_worker(app) is not None
+        assert start_worker(app) is not None
         for task_id in ids:
             assert wait_finished(app, task_id, 90) == "completed"
         took = time.monotonic() - started
@@ -46,15 +47,13 @@ def test_a_rate_limited_provider_finishes_every_task_and_429s_spend_no_attempt(
     share = standin.throttled / standin.calls
     print(f"60 batches at 10/s: {took:.1f}s, {standin.throttled} of {standin.calls} answered 429")
     assert share < 0.25  # the limit came down (a fixed 9 would get about two thirds 429)
-    runtime = scheduler.runtime_for(app)
+    runtime = runtime_for(app)
     assert runtime is not None
     figures = runtime.worker.calls.figures()["flowise"]
     assert figures["throttles"] >= 1 and figures["concurrency"] < 9
 
 
-def test_an_outage_pauses_the_provider_and_no_task_fails(
-    make_app: AppFactory, pg_url: str
-) -> None:
+def test_an_outage_pauses_the_provider_and_no_task_fails(make_app: AppFactory, pg_url: str) -> None:
     standin = FlowiseStandIn(delay=0.2).start()
     try:
         app = make_app(
@@ -68,7 +67,7 @@ def test_an_outage_pauses_the_provider_and_no_task_fails(
             **FAST_RETRY,
         )
         ids = [submit(app, count=30, batch_size=3, provider="flowise") for _ in range(4)]
-        assert scheduler.start_worker(app) is not None
+        assert start_worker(app) is not None
         assert wait_until(lambda: standin.calls >= 8, 30)
         standin.go_down()
         seen: dict[str, Any] = {}
@@ -115,7 +114,7 @@ def test_a_wrong_key_still_fails_the_task_at_once(make_app: AppFactory, pg_url: 
             **flowise_config(standin.url, FLOWISE_API_KEY="a-wrong-key"),
         )
         task_id = submit(app, count=5, batch_size=5, provider="flowise")
-        assert scheduler.start_worker(app) is not None
+        assert start_worker(app) is not None
         assert wait_finished(app, task_id, 30) == "failed"
     finally:
         standin.stop()

@@ -22,8 +22,8 @@ from werkzeug.serving import make_server
 from avatar_data_generator import accounts, queue
 from avatar_data_generator.cli.errors import fail, friendly_errors
 from avatar_data_generator.db import db
-from avatar_data_generator.scheduler import WorkerRuntime, start_worker
 from avatar_data_generator.workers.runner import Worker
+from avatar_data_generator.workers.runtime import WorkerRuntime, start_worker
 from avatar_data_generator.workers.task_processor import process_single_task
 
 log = logging.getLogger(__name__)

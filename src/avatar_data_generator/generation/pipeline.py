@@ -6,24 +6,16 @@ wrong (the age, the e-mail domain, over-long bios), and dropped if it repeats an
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    StringConstraints,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import ValidationError
 
 from avatar_data_generator.generation.base import BatchOutcome, BatchRequest, ProviderResponse
-from avatar_data_generator.generation.bio_settings import GENDERS, PLATFORM_LIMITS
+from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
 from avatar_data_generator.generation.graphemes import grapheme_count, squash, trim_to_graphemes
 from avatar_data_generator.generation.identity import (
     EMAIL_SHAPE,
@@ -33,148 +25,12 @@ from avatar_data_generator.generation.identity import (
     is_reserved_email,
     reserved_email,
 )
-from avatar_data_generator.generation.population.personality import TRAITS
-from avatar_data_generator.generation.population.rules import EDUCATION, STAGES
+from avatar_data_generator.generation.persona_schema import GROUNDED, PersonaIn, age_on
 from avatar_data_generator.generation.sanitize import TooDeep, clean_value
 
-#: The persona fields every provider must deliver (the app adds id, age, avatar, synthetic).
-PERSONA_FIELDS = (
-    "first_name",
-    "last_name",
-    "gender",
-    "date_of_birth",
-    "country",
-    "city",
-    "nationality",
-    "occupation",
-    "education",
-    "interests",
-    "personality",
-    "username",
-    "email",
-    "bios",
-)
-_GENDER_ALIASES = {
-    "female": "female",
-    "f": "female",
-    "woman": "female",
-    "male": "male",
-    "m": "male",
-    "man": "male",
-    "non-binary": "non-binary",
-    "nonbinary": "non-binary",
-    "non binary": "non-binary",
-    "non_binary": "non-binary",
-    "nb": "non-binary",
-    "enby": "non-binary",
-}
 _PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "tik tok": "tiktok"}
 #: The namespace of the ids of seeded personas (uuid5 of the batch seed and the position).
 _IDS = uuid.UUID("6f1c2a55-0d7e-4f0e-9d4b-5a2b8e7c3d10")
-#: Caps on what one persona may hold: longer texts reject the persona, longer lists are cut.
-MAX_NAME = 100
-MAX_PLACE = 100
-MAX_JOB = 200
-MAX_TEXT = 300
-MAX_INTERESTS = 10
-MAX_INTEREST = 60
-
-# Short one-line texts: stripped, not empty, not huge (checked in pydantic-core, fast).
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
-Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PLACE)]
-Job = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOB)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-#: Grounded fields that carry one word of a known set.
-_KNOWN = {"life_stage": STAGES, "education_level": EDUCATION, "sex": ("female", "male")}
-#: Grounded fields copied into the persona as they came (checked above).
-GROUNDED = (
-    "region",
-    "life_stage",
-    "education_level",
-    "occupation_key",
-    "sex",
-    "country_code",
-    "big_five",
-)
-
-
-class PersonaIn(BaseModel):
-    """One persona as a provider wrote it, checked and normalised field by field."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    first_name: Name
-    last_name: Name
-    gender: str
-    date_of_birth: date
-    country: Place
-    city: Place
-    nationality: Place
-    occupation: Job
-    education: Job
-    interests: list[str]
-    personality: Text
-    username: Text
-    email: Text
-    bios: dict[str, str]
-    # Grounded facts (the population sampler's; a model may send them too): all optional.
-    region: Place | None = None
-    life_stage: str | None = None
-    education_level: str | None = None
-    occupation_key: Key | None = None
-    sex: str | None = None
-    country_code: Code | None = None
-    big_five: dict[str, int] | None = None
-
-    @field_validator("life_stage", "education_level", "sex")
-    @classmethod
-    def _known(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and value not in _KNOWN[info.field_name or ""]:
-            raise ValueError(f"must be one of {', '.join(_KNOWN[info.field_name or ''])}")
-        return value
-
-    @field_validator("big_five")
-    @classmethod
-    def _traits(cls, value: dict[str, int] | None) -> dict[str, int] | None:
-        if value is None:
-            return None
-        if set(value) != set(TRAITS) or not all(0 <= v <= 100 for v in value.values()):
-            raise ValueError(f"needs {', '.join(TRAITS)}, each a score from 0 to 100")
-        return {trait: value[trait] for trait in TRAITS}
-
-    @field_validator("gender", mode="before")
-    @classmethod
-    def _gender(cls, value: Any) -> str:
-        gender = _GENDER_ALIASES.get(str(value).strip().lower())
-        if gender is None:
-            raise ValueError(f"must be one of {', '.join(GENDERS)}")
-        return gender
-
-    @field_validator("interests", mode="before")
-    @classmethod
-    def _interests(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [v for v in re.split(r"[,;]", value)]
-        if isinstance(value, list):
-            value = [
-                " ".join(v.split())
-                for v in value
-                if isinstance(v, str | int | float) and not isinstance(v, bool)
-                for v in [str(v)]
-                if v.strip() and len(v) <= MAX_INTEREST
-            ][:MAX_INTERESTS]
-            if not value:
-                raise ValueError("needs at least one interest")
-        return value
-
-    @field_validator("bios", mode="before")
-    @classmethod
-    def _bios(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): squash(v) for k, v in value.items() if isinstance(v, str)}
-        return value
 
 
 def _error_reason(exc: ValidationError) -> str:
@@ -309,7 +165,7 @@ def _persona(item: PersonaIn, today: date, limits: dict[str, int], tally: Tally)
 
 
 def validate_batch(
-    request: BatchRequest, response: ProviderResponse, avatar_style: str = "thumbs"
+    request: BatchRequest, response: ProviderResponse, avatar_style: str = "open-peeps"
 ) -> BatchOutcome:
     """Validate each raw item on its own, keep the good ones, fix what can be fixed.
 
@@ -348,8 +204,3 @@ def validate_batch(
         tokens_out=response.tokens_out,
         model=response.model,
     )
-
-
-def age_on(dob: date, today: date) -> int:
-    """Whole years between `dob` and `today`."""
-    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))

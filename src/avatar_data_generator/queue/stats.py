@@ -40,8 +40,7 @@ def unfinished_work(conn: Connection, task_id: str | None = None) -> int:
     ) + int(
         conn.execute(
             sql(
-                "SELECT count(*) FROM generation_tasks t"
-                f" WHERE t.status = 'data-generated' {only}"
+                f"SELECT count(*) FROM generation_tasks t WHERE t.status = 'data-generated' {only}"
             ),
             {"t": task_id},
         ).scalar_one()

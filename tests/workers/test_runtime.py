@@ -1,4 +1,5 @@
-"""The scheduler starts only where it should: serving processes, not tests, reloaders or CLI."""
+"""The worker runtime (APScheduler tick, dispatcher, listener) starts only where it should:
+serving processes, not tests, reloaders or CLI."""
 
 from __future__ import annotations
 
@@ -6,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from avatar_data_generator import scheduler
+from avatar_data_generator.workers.runtime import runtime_for, start_worker
 from tests.conftest import AppFactory, cli_env, run_cli
 
 
 def test_not_started_under_testing(make_app: AppFactory, sqlite_url: str) -> None:
     app = make_app(sqlite_url)
-    assert scheduler.start_worker(app) is None
-    assert scheduler.runtime_for(app) is None
+    assert start_worker(app) is None
+    assert runtime_for(app) is None
 
 
 def test_not_started_when_disabled(make_app: AppFactory, sqlite_url: str) -> None:
     app = make_app(sqlite_url, WORKER_IN_TESTS=True, WORKER_ENABLED=False)
-    assert scheduler.start_worker(app) is None
+    assert start_worker(app) is None
 
 
 def test_not_started_in_the_reloader_parent(
@@ -27,17 +28,17 @@ def test_not_started_in_the_reloader_parent(
     app = make_app(sqlite_url, WORKER_IN_TESTS=True)
     monkeypatch.setenv("WERKZEUG_SERVER_FD", "3")
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    assert scheduler.start_worker(app) is None
+    assert start_worker(app) is None
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")  # the reloader's child serves: it may
-    runtime = scheduler.start_worker(app)
+    runtime = start_worker(app)
     assert runtime is not None
 
 
 def test_started_once_with_its_settings(make_app: AppFactory, pg_url: str) -> None:
     app = make_app(pg_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=7, MULTITHREAD_FLOWISE=3)
-    runtime = scheduler.start_worker(app)
+    runtime = start_worker(app)
     assert runtime is not None
-    assert scheduler.start_worker(app) is runtime  # idempotent: one scheduler per process
+    assert start_worker(app) is runtime  # idempotent: one scheduler per process
     [job] = runtime.scheduler.get_jobs()
     assert job.max_instances == 1 and job.coalesce is True
     assert job.trigger.interval.total_seconds() == 7

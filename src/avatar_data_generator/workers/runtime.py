@@ -117,7 +117,6 @@ def start_worker(app: Flask) -> WorkerRuntime | None:
     )
     app.extensions[EXTENSION] = runtime
     _warm_up(worker, str(cfg["GENERATOR_PROVIDER"]))
-    app.extensions["avatar_dispatcher"] = dispatcher
     dispatcher.start()
     if listener is not None:
         listener.start()
