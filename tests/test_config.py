@@ -45,7 +45,7 @@ def test_importing_the_package_reads_nothing(tmp_path: Path) -> None:
     code = (
         "import os; os.environ['DATABASE_URL']='bogus://'; "
         "import avatar_data_generator, avatar_data_generator.cli, "
-        "avatar_data_generator.queue, avatar_data_generator.scheduler; print('ok')"
+        "avatar_data_generator.queue, avatar_data_generator.workers.runtime; print('ok')"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False

@@ -5,7 +5,9 @@ Counters, histograms and the in-flight gauge are fed by the worker's blinker sig
 app is imported, so every process writes its values to files there and a scrape, whichever
 worker answers it, sums them all. Queue figures (tasks by status, queue depth, running
 batches) are read from the database at scrape time by a custom collector, so they are the
-same whichever process answers and however many there are.
+same whichever process answers and however many there are. So are the providers' figures:
+their concurrency summed over the live worker processes (`provider_limits`) and whether each is
+paused for everyone (`provider_state`), read through `queue.providers` at scrape time.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from avatar_data_generator import events, queue
+from avatar_data_generator.generation.providers import NAMES as PROVIDERS
 from avatar_data_generator.models import TaskStatus
+from avatar_data_generator.queue import providers as shared
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,12 @@ IN_FLIGHT = Gauge(
     multiprocess_mode="livesum",
     registry=REGISTRY,
 )
+THROTTLES = Counter(
+    "avatar_provider_throttled",
+    "Cuts of a provider's concurrency after a 429 or 503 (one per burst), by provider.",
+    ["provider"],
+    registry=REGISTRY,
+)
 LEASE_TAKEOVERS = Counter(
     "avatar_lease_takeovers",
     "Expired leases taken back from a worker that stopped renewing them.",
@@ -113,6 +123,10 @@ def _on_provider_call(_sender: Any, **kw: Any) -> None:
     provider = str(kw.get("provider", "unknown"))
     PROVIDER_CALLS.labels(provider=provider, outcome=str(kw.get("outcome", "ok"))).inc()
     PROVIDER_SECONDS.labels(provider=provider).observe(float(kw.get("seconds", 0.0)))
+
+
+def _on_throttled(_sender: Any, **kw: Any) -> None:
+    THROTTLES.labels(provider=str(kw.get("provider", "unknown"))).inc()
 
 
 def _on_in_flight(_sender: Any, **kw: Any) -> None:
@@ -143,6 +157,7 @@ def _on_tick(_sender: Any, **kw: Any) -> None:
 _RECEIVERS = (
     (events.provider_call_finished, _on_provider_call),
     (events.provider_calls_in_flight, _on_in_flight),
+    (events.provider_throttled, _on_throttled),
     (events.batch_stored, _on_batch_stored),
     (events.task_finished, _on_task_finished),
     (events.leases_reclaimed, _on_reclaimed),
@@ -197,6 +212,70 @@ class QueueCollector(Collector):
         yield from (by_status, depth, batches, oldest, stored, up)
 
 
+#: Providers that run in this process: no concurrency to adapt, never paused.
+LOCAL_PROVIDERS = frozenset({"local"})
+
+
+class ProviderCollector(Collector):
+    """Each remote provider's concurrency over the live processes and its pause, from the
+    database at scrape time (the same whichever process answers)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Concurrency now and at most, processes, paused (0 or 1) and seconds left."""
+        from avatar_data_generator.db import db
+
+        fresh = 3 * float(self.app.config.get("LEASE_SECONDS", 60))
+        try:
+            with self.app.app_context(), db.engine.connect() as conn:
+                limits = shared.live_limits(conn, fresh)
+                pauses = {pause.provider: pause for pause in shared.pauses(conn)}
+        except Exception as exc:  # avatar_database_up says so; nothing to add here
+            log.debug("metrics: provider figures unavailable: %s", exc)
+            return
+        labels = ["provider"]
+        concurrency = GaugeMetricFamily(
+            "avatar_provider_concurrency",
+            "Provider calls allowed in flight now, summed over live worker processes "
+            "(adaptive: cut on 429s, raised after runs of successes).",
+            labels=labels,
+        )
+        maximum = GaugeMetricFamily(
+            "avatar_provider_concurrency_maximum",
+            "The most calls the live worker processes may have in flight (MULTITHREAD_FLOWISE "
+            "each).",
+            labels=labels,
+        )
+        processes = GaugeMetricFamily(
+            "avatar_provider_worker_processes",
+            "Live worker processes that reported their concurrency for the provider.",
+            labels=labels,
+        )
+        paused = GaugeMetricFamily(
+            "avatar_provider_paused",
+            "1 while the provider is paused for every process (a Retry-After or an outage).",
+            labels=labels,
+        )
+        left = GaugeMetricFamily(
+            "avatar_provider_pause_seconds_left",
+            "Seconds until a paused provider is tried again (0 when not paused).",
+            labels=labels,
+        )
+        names = sorted((set(PROVIDERS) - LOCAL_PROVIDERS) | set(limits) | set(pauses))
+        for name in names:
+            figures = limits.get(name)
+            if figures is not None:
+                concurrency.add_metric([name], figures["concurrency"])
+                maximum.add_metric([name], figures["maximum"])
+            processes.add_metric([name], figures["processes"] if figures else 0)
+            pause = pauses.get(name)
+            paused.add_metric([name], 1 if pause else 0)
+            left.add_metric([name], round(pause.seconds_left, 3) if pause else 0.0)
+        yield from (concurrency, maximum, processes, paused, left)
+
+
 def _age_seconds(created: Any) -> float:
     """Seconds since a timestamp that may come back naive (SQLite) or aware (PostgreSQL)."""
     if created is None:
@@ -224,6 +303,7 @@ def scrape(app: Flask) -> bytes:
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(QueueCollector(app))
+    registry.register(ProviderCollector(app))
     return generate_latest(registry)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +23,10 @@ from avatar_data_generator.generation.population import DATA_VERSION, UnknownCou
 from avatar_data_generator.generation.providers import NAMES as PROVIDERS
 from avatar_data_generator.generation.providers import provenance_for
 from avatar_data_generator.models import GenerationTask, TaskStatus, User
+from avatar_data_generator.prices import currency_for
 from avatar_data_generator.queue import task_rows
 from avatar_data_generator.workers.postprocess import postprocess
+from avatar_data_generator.workers.runtime import runtime_for
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,84 @@ def save_bio_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
+@dataclass(frozen=True)
+class TaskPlan:
+    """A validated request for personas: what `create_task` stores and a dry run estimates."""
+
+    count: int
+    batch_size: int
+    provider: str
+    provenance: dict[str, Any]
+    locale: str
+    seed: int | None
+    facts: str
+    settings: dict[str, Any]
+    countries: tuple[str, ...]
+
+    @property
+    def batches(self) -> list[int]:
+        """The planned batch sizes (one provider call each)."""
+        return queue.plan_batches(self.count, self.batch_size)
+
+    @property
+    def model(self) -> str | None:
+        """The model (the chatflow for Flowise) the provider is set up with."""
+        model = self.provenance.get("model") or self.provenance.get("chatflow_id")
+        return None if model is None else str(model)
+
+    def describe(self) -> dict[str, Any]:
+        """The task this request would create, as a dry run shows it."""
+        return {
+            "requested": self.count,
+            "batch_size": self.batch_size,
+            "batches_total": len(self.batches),
+            "provider": self.provider,
+            "model": self.model,
+            "locale": self.locale,
+            "seed": self.seed,
+            "facts": self.facts,
+            "countries": list(self.countries),
+            "bio_settings": self.settings,
+        }
+
+
+def plan_task(
+    *,
+    count: Any,
+    batch_size: Any = None,
+    provider: str | None = None,
+    locale: str | None = None,
+    seed: Any = None,
+    bio_settings: Mapping[str, Any] | None = None,
+    facts: str | None = None,
+    for_write: bool = False,
+) -> TaskPlan:
+    """Validate a request for personas (TaskInputError naming the first bad field).
+
+    `create_task` and a dry run both come here, so they refuse the same values with the same
+    messages. `for_write` takes the write lock before the saved settings are read (the task is
+    stored in the same transaction).
+    """
+    cfg = current_app.config
+    count = _count(count)
+    size = batch_size if batch_size is not None else cfg["PERSONAS_PER_BATCH"]
+    size = _int_field("batch_size", size, 1, MAX_BATCH_SIZE)
+    provider = provider or cfg["GENERATOR_PROVIDER"]
+    provenance = _configured_provenance(provider)
+    locale = (locale or "en").strip()
+    if not locale or len(locale) > 20:
+        raise TaskInputError("locale", "locale must be a short language tag such as en or de")
+    seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
+    facts = _facts(facts, provider)
+    if for_write:
+        begin_write()
+    settings = saved_bio_settings() if bio_settings is None else checked_bio_settings(bio_settings)
+    countries = _countries(settings, locale)
+    return TaskPlan(
+        count, size, provider, provenance, locale, seed_value, facts, settings, countries
+    )
+
+
 def create_task(
     *,
     count: Any,
@@ -139,45 +220,41 @@ def create_task(
     idempotency_key: str | None = None,
 ) -> tuple[GenerationTask, bool]:
     """Validate and enqueue a task with its batches; returns (task, created)."""
-    cfg = current_app.config
-    count = _count(count)
-    size = batch_size if batch_size is not None else cfg["PERSONAS_PER_BATCH"]
-    size = _int_field("batch_size", size, 1, MAX_BATCH_SIZE)
-    provider = provider or cfg["GENERATOR_PROVIDER"]
-    provenance = _configured_provenance(provider)
-    locale = (locale or "en").strip()
-    if not locale or len(locale) > 20:
-        raise TaskInputError("locale", "locale must be a short language tag such as en or de")
-    seed_value = None if seed in (None, "") else _int_field("seed", seed, 0, 2**62)
-    facts = _facts(facts, provider)
-    begin_write()
-    settings = saved_bio_settings() if bio_settings is None else checked_bio_settings(bio_settings)
-    countries = _countries(settings, locale)
+    plan = plan_task(
+        count=count,
+        batch_size=batch_size,
+        provider=provider,
+        locale=locale,
+        seed=seed,
+        bio_settings=bio_settings,
+        facts=facts,
+        for_write=True,
+    )
     existing = _replay(user_id, idempotency_key)
     if existing is not None:
         return existing, False
-    sizes = queue.plan_batches(count, size)
+    sizes = plan.batches
     now = utcnow()
     try:
         task = task_rows.insert_task(
             db.session,
-            requested=count,
-            batch_size=size,
-            provider=provider,
-            locale=locale,
-            seed=seed_value,
-            bio_settings=settings,
-            facts=facts,
+            requested=plan.count,
+            batch_size=plan.batch_size,
+            provider=plan.provider,
+            locale=plan.locale,
+            seed=plan.seed,
+            bio_settings=plan.settings,
+            facts=plan.facts,
             batches_total=len(sizes),
             user_id=user_id,
             created_by=created_by,
             idempotency_key=idempotency_key,
-            provenance=provenance
+            provenance=plan.provenance
             | {
-                "settings": settings,
-                "seed": seed_value,
-                "facts": facts,
-                "countries": list(countries),
+                "settings": plan.settings,
+                "seed": plan.seed,
+                "facts": plan.facts,
+                "countries": list(plan.countries),
                 "population_data_version": DATA_VERSION,
                 "as_of": now.date().isoformat(),
             },
@@ -268,9 +345,9 @@ def _replay(user_id: int | None, idempotency_key: str | None) -> GenerationTask 
 
 def wake_local_worker() -> None:
     """On SQLite there is no NOTIFY: wake this process's dispatcher directly."""
-    dispatcher = current_app.extensions.get("avatar_dispatcher")
-    if dispatcher is not None:
-        dispatcher.wake()
+    runtime = runtime_for(current_app)
+    if runtime is not None:
+        runtime.dispatcher.wake()
 
 
 def get_task(task_id: str) -> GenerationTask:
@@ -357,11 +434,19 @@ def task_to_dict(task: GenerationTask, *, detail: bool = True) -> dict[str, Any]
             "tokens_in": task.tokens_in,
             "tokens_out": task.tokens_out,
             "cost": task.cost,
+            "currency": _currency(task),
             "provenance": task.provenance or {},
             "quality": task.quality or {},
             "updated_at": _iso(task.updated_at),
         }
     return data
+
+
+def _currency(task: GenerationTask) -> str | None:
+    """The currency of a task's cost: its price's in PROVIDER_PRICES (None without a cost)."""
+    if task.cost is None:
+        return None
+    return currency_for(task.provider, task.provenance or {})
 
 
 def iter_personas(task_id: str, chunk: int = 2000) -> Iterator[dict[str, Any]]:

@@ -60,3 +60,20 @@ def test_the_document_shows_the_bio_rules_numbers(client: FlaskClient) -> None:
         assert platform in bio["platforms"]["description"]
     providers = schemas["TaskCreateIn"]["properties"]["provider"]["enum"]
     assert providers[: len(NAMES)] == list(NAMES)
+
+
+def test_the_document_shows_dry_runs_cost_and_parquet(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    assert schemas["TaskCreateIn"]["properties"]["dry_run"]["type"] == "boolean"
+    created = spec["paths"]["/api/tasks"]["post"]["responses"]["200"]["content"]
+    refs = [s["$ref"] for s in created["application/json"]["schema"]["oneOf"]]
+    assert refs == ["#/components/schemas/TaskOut", "#/components/schemas/DryRunOut"]
+    estimate = schemas["EstimateOut"]["properties"]
+    assert {"calls", "tokens", "cost", "currency", "basis", "history_tasks"} <= set(estimate)
+    assert {"cost", "currency", "tokens_in", "tokens_out"} <= set(schemas["TaskOut"]["properties"])
+    results = spec["paths"]["/api/tasks/{task_id}/results"]["get"]
+    formats = next(p for p in results["parameters"] if p["name"] == "format")["schema"]["enum"]
+    assert formats == ["json", "jsonl", "csv", "parquet"]
+    assert "application/vnd.apache.parquet" in results["responses"]["200"]["content"]
+    assert "501" in results["responses"]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import update
 
+from avatar_data_generator import tasks
+from avatar_data_generator.db import db
+from avatar_data_generator.models import GenerationTask
 from tests.conftest import cli_env, run_cli
 
 
@@ -36,7 +43,8 @@ def test_sqlite_submit_burst_status_export(tmp_path: Path) -> None:
         run_cli(["export", ids[1], "--format", "csv", "-o", str(target)], env, tmp_path).returncode
         == 0
     )
-    assert len(target.read_text().splitlines()) == 26
+    with target.open(newline="", encoding="utf-8") as handle:
+        assert len(list(csv.reader(handle))) == 26  # a bio may hold a line break
     stats = json.loads(run_cli(["stats", "--json"], env, tmp_path).stdout)
     assert stats["processed_last_hour"] == 3 and stats["error_rate"] == 0.0
 
@@ -91,7 +99,13 @@ def test_exports_carry_the_provenance(sqlite_url: str, tmp_path: Path) -> None:
     )
     assert whole["task"]["provenance"]["provider"] == "local" and len(whole["personas"]) == 3
     header = run_cli(["export", task["task_id"], "--format", "csv"], env, tmp_path).stdout
-    assert header.splitlines()[0].endswith("task_id,provider,model,prompt_version")
+    # The columns of before, in their order, then the task's tokens and cost at the end.
+    assert header.splitlines()[0].endswith(
+        "task_id,provider,model,prompt_version,task_tokens_in,task_tokens_out,task_cost,"
+        "task_currency"
+    )
+    local_row = next(csv.DictReader(io.StringIO(header)))
+    assert local_row["task_cost"] == "0.0" and local_row["task_currency"] == "USD"
 
 
 def test_bio_settings_that_are_not_json_or_not_an_object(runner: FlaskCliRunner) -> None:
@@ -105,3 +119,29 @@ def test_bio_settings_that_are_not_json_or_not_an_object(runner: FlaskCliRunner)
         assert result.exit_code != 0, value
         assert words in result.output, (value, result.output)
         assert "Traceback" not in result.output
+
+
+def test_status_shows_tokens_and_cost_when_set(app: Flask, runner: FlaskCliRunner) -> None:
+    with app.app_context():
+        task, _ = tasks.create_task(count=4)
+    plain = runner.invoke(args=["status", task.task_id])
+    assert plain.exit_code == 0 and "tokens" not in plain.output and "cost" not in plain.output
+    with app.app_context():
+        db.session.execute(
+            update(GenerationTask)
+            .where(GenerationTask.task_id == task.task_id)
+            .values(
+                tokens_in=1200,
+                tokens_out=3400,
+                tokens_used=4600,
+                cost=0.0123,
+                provider_calls=5,
+                provider_errors=1,
+            )
+        )
+        db.session.commit()
+    text = runner.invoke(args=["status", task.task_id]).output
+    assert "tokens 1,200 in, 3,400 out; cost $0.01; 1 of 5 provider calls failed" in text
+    data = json.loads(runner.invoke(args=["status", task.task_id, "--json"]).output)
+    assert (data["tokens_in"], data["tokens_out"], data["cost"]) == (1200, 3400, 0.0123)
+    assert data["currency"] == "USD" and data["provider_errors"] == 1

@@ -39,3 +39,27 @@ def test_dashboard_shows_figures_and_charts(app: Flask) -> None:
     assert 'id="chart-personas"' in html and 'id="chart-queue"' in html
     assert html.count('class="bar"') == 24
     assert "5 in all" in html and "peak 7" in html
+
+
+def test_dashboard_shows_provider_concurrency_and_pauses(app: Flask) -> None:
+    from avatar_data_generator.queue import providers as shared
+
+    client = logged_in(app)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="providers"' in html and "No remote provider in use" in html
+    with app.app_context(), db.engine.begin() as conn:
+        shared.record_limits(conn, "worker-a", {"openai": (3, 5)})
+        shared.record_limits(conn, "worker-b", {"openai": (4, 5)})
+        shared.pause_provider(conn, "flowise", 3600, "outage", "connection refused <b>x</b>")
+    html = client.get("/dashboard").get_data(as_text=True)
+    openai = html[html.index('id="provider-openai"') :].split("</li>")[0]
+    assert "concurrency <strong>7</strong> of 10" in openai and "2 worker processes" in openai
+    flowise = html[html.index('id="provider-flowise"') :].split("</li>")[0]
+    assert "provider flowise paused since " in flowise and " UTC (an outage" in flowise
+    assert "last error: " in flowise and "connection refused &lt;b&gt;x&lt;/b&gt;" in flowise
+    with app.app_context(), db.engine.begin() as conn:
+        shared.lift_pause(conn, "flowise")
+        shared.forget_limits(conn, "worker-a")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="provider-flowise"' not in html
+    assert "concurrency <strong>4</strong> of 5" in html and "1 worker process)" in html

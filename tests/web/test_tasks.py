@@ -22,6 +22,8 @@ def test_generate_prefills_saved_defaults_and_shows_an_estimate(app: Flask) -> N
     assert not re.search(r'id="p_x" name="p_x"\s+checked', html)
     assert "More options" in html
     assert "≈ 10 provider calls" in html  # 100 personas, 10 a batch
+    assert 'id="estimate-cost">, no cost' in html  # the local provider
+    assert 'id="estimate-button"' in html
 
 
 def test_generate_errors_sit_beside_their_fields_and_values_stay(app: Flask) -> None:
@@ -69,8 +71,9 @@ def test_generate_creates_the_task_and_the_detail_page_follows_it(app: Flask) ->
     assert html.count('class="card persona"') == 12
     assert html.count('<img class="avatar"') == 12
     assert "/120" in html  # bio character count against the limit
-    for fmt in ("csv", "json", "jsonl"):
+    for fmt in ("csv", "json", "jsonl", "parquet"):
         assert f"/api/tasks/{task_id}/results?format={fmt}" in html
+    assert 'id="download-parquet"' in html and ">Parquet</a>" in html
     assert "Retry" not in html and 'id="cancel-button"' not in html
     assert "Provenance" in html and "Quality report" in html
     table = client.get(detail_url + "?view=table").get_data(as_text=True)
@@ -109,3 +112,35 @@ def test_tasks_paginate_newest_first(app: Flask) -> None:
     assert "Page 1 of 2" in first
     second = client.get("/tasks?page=2").get_data(as_text=True)
     assert ids[0] in second and ids[-1] not in second
+
+
+def test_the_task_page_shows_tokens_and_cost(app: Flask) -> None:
+    from sqlalchemy import update
+
+    from avatar_data_generator.db import db
+    from avatar_data_generator.models import GenerationTask
+
+    client = logged_in(app)
+    with app.app_context():
+        task, _ = tasks.create_task(count=3)
+        db.session.execute(
+            update(GenerationTask)
+            .where(GenerationTask.task_id == task.task_id)
+            .values(tokens_in=1200, tokens_out=3400, tokens_used=4600, cost=0.01234)
+        )
+        db.session.commit()
+    html = client.get(f"/tasks/{task.task_id}").get_data(as_text=True)
+    assert re.search(r'id="fact-tokens">4,600 <span class="muted">\(1,200 in, 3,400 out\)', html)
+    assert re.search(r'id="fact-cost">0.0123 <span class="muted">USD</span>', html)
+
+
+def test_estimate_button_on_the_generate_page_creates_nothing(app: Flask) -> None:
+    client = logged_in(app)
+    response = client.post("/generate", data={**FORM, "count": "31", "action": "estimate"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "≈ 7 provider calls" in html  # 31 personas, 5 a batch
+    assert "For 31 personas with local" in html and "no tokens and no cost" in html
+    assert 'value="31"' in html
+    with app.app_context():
+        assert tasks.list_tasks()[1] == 0

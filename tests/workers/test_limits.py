@@ -60,3 +60,19 @@ def test_the_breaker_opens_on_most_recent_failures_and_a_success_closes_it() -> 
     assert breaker.record(False) is True and breaker.open  # 5 of 7
     assert breaker.record(False) is False  # already open: opens once
     assert breaker.record(True) is False and not breaker.open
+
+
+def test_failures_of_several_batches_since_a_success_look_like_an_outage() -> None:
+    breaker = Breaker(window=10, ratio=0.5, minimum=5)
+    breaker.record(False, caller=1)
+    assert not breaker.failing_together(1)  # one batch's trouble: it spends its attempts
+    breaker.record(False, caller=1)
+    assert not breaker.failing_together(1)
+    breaker.record(False, caller=2)
+    assert breaker.failing_together(2) and breaker.failing_together(1)
+    breaker.record(True)
+    assert not breaker.failing_together(1)  # a success ends the run
+    breaker.record(False, caller=3)
+    breaker.record(False, caller=4)
+    breaker.reset()
+    assert not breaker.failing_together(3)

@@ -14,11 +14,12 @@ from flask import Response, jsonify
 from flask import stream_with_context as within_request
 from flask_login import current_user
 
-from avatar_data_generator import exports, tasks
+from avatar_data_generator import estimates, exports, tasks
 from avatar_data_generator.api.errors import ApiError
 from avatar_data_generator.api.schemas import (
     BioSettingsIn,
     BioSettingsOut,
+    DryRunOut,
     IdempotencyHeaders,
     ResultsQuery,
     TaskCreateIn,
@@ -95,14 +96,18 @@ TASK_ERRORS = {
 @bp.input(IdempotencyHeaders, location="headers", arg_name="headers")
 @bp.output(TaskOut, status_code=201, description="The task was created")
 @bp.doc(
-    summary="Create a task",
+    summary="Create a task, or estimate one",
     description="Queue a request for personas. Retrying with the same `Idempotency-Key` "
-    "returns the first task (200) instead of creating another.",
+    'returns the first task (200) instead of creating another. With `"dry_run": true` the '
+    "request is validated as a submit is (the same 422s) and answered 200 with an estimate "
+    "of its calls, tokens and cost from the recent completed tasks of that provider and model; "
+    "nothing is created and no provider is called.",
     responses=_responses(
         {
             200: {
-                "description": "Replay of an earlier request with the same Idempotency-Key",
-                "content": {"application/json": {"schema": TaskOut}},
+                "description": "Replay of an earlier request with the same Idempotency-Key, "
+                'or the estimate of a `"dry_run": true` request',
+                "content": {"application/json": {"schema": {"oneOf": [TaskOut, DryRunOut]}}},
             },
             400: "Malformed JSON",
             401: TASK_ERRORS[401],
@@ -113,16 +118,21 @@ TASK_ERRORS = {
     security=SECURITY,
 )
 def create_task(body: dict[str, Any], headers: dict[str, Any]) -> Response:
-    """Create a task."""
+    """Create a task, or (dry run) estimate it without creating anything."""
+    request = {
+        "count": body["count"],
+        "batch_size": body.get("batch_size"),
+        "provider": body.get("provider"),
+        "locale": body.get("locale"),
+        "seed": body.get("seed"),
+        "bio_settings": body.get("bio_settings"),
+        "facts": body.get("facts"),
+    }
     try:
+        if body.get("dry_run"):
+            return jsonify(estimates.dry_run(**request))
         task, created = tasks.create_task(
-            count=body["count"],
-            batch_size=body.get("batch_size"),
-            provider=body.get("provider"),
-            locale=body.get("locale"),
-            seed=body.get("seed"),
-            bio_settings=body.get("bio_settings"),
-            facts=body.get("facts"),
+            **request,
             user_id=_user_id(),
             created_by=_username(),
             idempotency_key=headers.get("idempotency_key"),
@@ -181,7 +191,9 @@ def show_task(task_id: str) -> Response:
 @bp.doc(
     summary="Download a task's personas",
     description='Streamed with constant memory. `json` is `{"task": …, "personas": […]}`, '
-    "`jsonl` one persona a line, `csv` one row a persona with a header row.",
+    "`jsonl` one persona a line, `csv` one row a persona with a header row, `parquet` a "
+    "Parquet file written in row groups of 10,000 with the provenance and the task (counts, "
+    "tokens, cost) as JSON in its key-value metadata.",
     responses=_responses(
         {
             200: {
@@ -190,23 +202,31 @@ def show_task(task_id: str) -> Response:
                     "application/json": {"schema": {"type": "object"}},
                     "application/x-ndjson": {"schema": {"type": "string"}},
                     "text/csv": {"schema": {"type": "string"}},
+                    exports.MEDIA_TYPES["parquet"]: {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
                 },
             },
             401: TASK_ERRORS[401],
             404: TASK_ERRORS[404],
             422: "Unknown format",
+            501: "Parquet asked for where pyarrow is not installed",
         }
     ),
     security=SECURITY,
 )
 def task_results(task_id: str, query: dict[str, Any]) -> Response:
-    """Stream the personas as JSON, JSONL or CSV."""
+    """Stream the personas as JSON, JSONL, CSV or Parquet."""
     task = _load_task(task_id)
     fmt = query["format"]
-    chunks = exports.export_chunks(task, fmt)
-    response = Response(
-        within_request(chunks), content_type=f"{exports.MEDIA_TYPES[fmt]}; charset=utf-8"
-    )
+    try:
+        chunks = exports.export_bytes(task, fmt)
+    except exports.ParquetUnavailable as exc:
+        raise ApiError(501, str(exc), code="not_implemented") from None
+    media = exports.MEDIA_TYPES[fmt]
+    if fmt not in exports.BINARY_FORMATS:
+        media += "; charset=utf-8"
+    response = Response(within_request(chunks), content_type=media)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="personas-{task.task_id}.{fmt}"'
     )

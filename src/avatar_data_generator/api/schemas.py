@@ -26,7 +26,7 @@ from avatar_data_generator.models import TaskStatus
 from avatar_data_generator.tasks import MAX_BATCH_SIZE
 
 STATUSES = [status.value for status in TaskStatus]
-RESULT_FORMATS = ["json", "jsonl", "csv"]
+RESULT_FORMATS = ["json", "jsonl", "csv", "parquet"]
 MAX_OFFSET = 10**9
 
 
@@ -133,6 +133,13 @@ class TaskCreateIn(Schema):
             " every fact. The local provider always samples."
         },
     )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: validate as a submit does and answer 200 with an estimate of"
+            " calls, tokens and cost; nothing is created and no provider is called"
+        },
+    )
 
 
 class IdempotencyHeaders(Schema):
@@ -202,9 +209,81 @@ class TaskOut(Schema):
     cost = fields.Float(
         allow_none=True, metadata={"description": "What the calls cost by PROVIDER_PRICES"}
     )
+    currency = fields.String(
+        allow_none=True, metadata={"description": "The currency of `cost` (null without one)"}
+    )
     provenance = fields.Dict(metadata={"description": "What made this data"})
     quality = fields.Dict(metadata={"description": "The quality report"})
     updated_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class TokensOut(Schema):
+    """Prompt and completion tokens."""
+
+    in_ = fields.Integer(
+        data_key="in", required=True, allow_none=True, metadata={"description": "Prompt tokens"}
+    )
+    out = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Completion tokens"}
+    )
+
+
+class EstimateOut(Schema):
+    """What a request will take, estimated from the recent tasks of its provider and model."""
+
+    calls = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Provider calls: the planned ones times the recent calls per"
+            " planned call (retries, 429s), never fewer than planned"
+        },
+    )
+    planned_calls = fields.Integer(
+        required=True, metadata={"description": "ceil(count / batch_size): one call a batch"}
+    )
+    tokens = fields.Nested(
+        TokensOut, required=True, metadata={"description": "null in and out without history"}
+    )
+    cost = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "At PROVIDER_PRICES; null without history or without a price"},
+    )
+    currency = fields.String(required=True)
+    basis = fields.String(required=True, metadata={"description": "How it was estimated"})
+    history_tasks = fields.Integer(
+        required=True, metadata={"description": "Completed tasks it was estimated from"}
+    )
+    seconds = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Wall time at the recent speed (null before any call)"},
+    )
+
+
+class PlannedTaskOut(Schema):
+    """The task a dry run validated (nothing was created)."""
+
+    requested = fields.Integer(required=True)
+    batch_size = fields.Integer(required=True)
+    batches_total = fields.Integer(required=True)
+    provider = fields.String(required=True)
+    model = fields.String(
+        required=True, allow_none=True, metadata={"description": "Model, or Flowise chatflow"}
+    )
+    locale = fields.String(required=True)
+    seed = fields.Integer(required=True, allow_none=True)
+    facts = fields.String(required=True)
+    countries = fields.List(fields.String(), required=True)
+    bio_settings = fields.Dict(required=True)
+
+
+class DryRunOut(Schema):
+    """The answer to `"dry_run": true`: the validated task and its estimate."""
+
+    dry_run = fields.Boolean(required=True, validate=validate.Equal(True))
+    task = fields.Nested(PlannedTaskOut, required=True)
+    estimate = fields.Nested(EstimateOut, required=True)
 
 
 class TaskListOut(Schema):

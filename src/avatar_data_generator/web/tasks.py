@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from avatar_data_generator import tasks
-from avatar_data_generator.db import db, utcnow
+from avatar_data_generator import estimates, prices, tasks
+from avatar_data_generator.db import db
+from avatar_data_generator.estimates import Estimate
 from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
 from avatar_data_generator.generation.providers import PROVIDERS
 from avatar_data_generator.models import GenerationTask, TaskStatus
@@ -56,13 +57,11 @@ def _provider_labels() -> list[tuple[str, str]]:
 
 def speed_estimate() -> dict[str, Any]:
     """Recent average seconds per provider call and how many run in parallel."""
-    seconds = task_rows.recent_batch_seconds(db.session, utcnow() - timedelta(hours=24))
-    parallel = max(1, int(current_app.config.get("MULTITHREAD_FLOWISE") or 1))
-    return {"batch_seconds": seconds, "parallel": parallel}
+    return estimates.speed_estimate()
 
 
-def describe_estimate(count: Any, batch_size: Any, speed: dict[str, Any]) -> str:
-    """ "≈ 30 provider calls, about 2 min at current speed"."""
+def describe_calls(count: Any, batch_size: Any, speed: dict[str, Any]) -> str:
+    """ "≈ 30 provider calls, about 2 min at current speed" (the part app.js redraws)."""
     try:
         n, size = int(count), int(batch_size)
         if n < 1 or size < 1:
@@ -75,6 +74,21 @@ def describe_estimate(count: Any, batch_size: Any, speed: dict[str, Any]) -> str
         return text + ", speed not measured yet"
     seconds = math.ceil(calls / speed["parallel"]) * speed["batch_seconds"]
     return text + f", about {filters.duration(seconds)} at current speed"
+
+
+def describe_estimate(
+    count: Any, batch_size: Any, speed: dict[str, Any], estimate: Estimate | None = None
+) -> str:
+    """ "≈ 30 provider calls, about 2 min at current speed, ≈ 45,000 tokens, ≈ $0.04".
+
+    With an estimate, its calls (retries and 429s the history shows included) and its tokens
+    and cost; without, the planned calls only.
+    """
+    if estimate is None:
+        return describe_calls(count, batch_size, speed)
+    text = describe_calls(estimate.calls, 1, speed)
+    cost = estimates.describe_cost(estimate)
+    return f"{text}, {cost}" if cost else text
 
 
 # ---------------------------------------------------------------- generate
@@ -103,18 +117,25 @@ def _check_task_fields(values: dict[str, Any], errors_: dict[str, str]) -> None:
     forms.check_number(values, errors_, "seed", 0, 2**62, False)
 
 
+def _request(values: dict[str, Any], settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The form's values as a request for personas."""
+    return {
+        "count": values["count"],
+        "batch_size": values["batch_size"] or None,
+        "provider": values["provider"] or None,
+        "locale": values["locale"] or None,
+        "seed": values["seed"] or None,
+        "bio_settings": settings,
+    }
+
+
 def _submit(
     values: dict[str, Any], settings: dict[str, Any], errors_: dict[str, str]
 ) -> GenerationTask | None:
     """Create the task, or note why not beside the field."""
     try:
         task, _created = tasks.create_task(
-            count=values["count"],
-            batch_size=values["batch_size"] or None,
-            provider=values["provider"] or None,
-            locale=values["locale"] or None,
-            seed=values["seed"] or None,
-            bio_settings=settings,
+            **_request(values, settings),
             user_id=int(current_user.id),
             created_by=current_user.username,
         )
@@ -122,6 +143,25 @@ def _submit(
         errors_[forms.form_field(exc.field)] = exc.reason
         return None
     return task
+
+
+def _estimate(
+    values: dict[str, Any], settings: dict[str, Any] | None, errors_: dict[str, str] | None
+) -> tuple[Estimate | None, dict[str, Any] | None]:
+    """The estimate of the form's request, as a dry run makes it (nothing is created).
+
+    With `errors_`, a refused value is put beside its field; without (the first view), an
+    estimate that cannot be made is left out.
+    """
+    try:
+        plan = tasks.plan_task(**_request(values, settings))
+        return estimates.estimate_plan(plan), plan.describe()
+    except tasks.TaskInputError as exc:
+        if errors_ is not None:
+            errors_[forms.form_field(exc.field)] = exc.reason
+        return None, None
+    finally:
+        db.session.rollback()
 
 
 @bp.route("/generate", methods=["GET", "POST"])
@@ -133,18 +173,25 @@ def generate() -> Any:
     logging a failed load.
     """
     errors_: dict[str, str] = {}
+    estimate: Estimate | None = None
+    planned: dict[str, Any] | None = None
     if request.method == "GET":
         values = _defaults()
+        estimate, planned = _estimate(values, None, None)
     else:
         values = {key: request.form.get(key, "").strip() for key in TASK_FIELDS}
         settings, bio_values = forms.parse_bio_form(request.form, errors_)
         values |= bio_values
         _check_task_fields(values, errors_)
         forms.check_bio_form(settings, errors_)
-        task = None if errors_ else _submit(values, settings, errors_)
-        if task is not None:
-            flash(f"Task queued: {task.requested:,} personas.", "success")
-            return redirect(url_for("tasks.detail", task_id=task.task_id))
+        if request.form.get("action") == "estimate":
+            if not errors_:
+                estimate, planned = _estimate(values, settings, errors_)
+        else:
+            task = None if errors_ else _submit(values, settings, errors_)
+            if task is not None:
+                flash(f"Task queued: {task.requested:,} personas.", "success")
+                return redirect(url_for("tasks.detail", task_id=task.task_id))
     speed = speed_estimate()
     return render_template(
         "generate.html",
@@ -158,7 +205,14 @@ def generate() -> Any:
         max_count=current_app.config["MAX_PERSONAS_PER_TASK"],
         max_batch=tasks.MAX_BATCH_SIZE,
         speed=speed,
-        estimate=describe_estimate(values.get("count"), values.get("batch_size"), speed),
+        estimate=(
+            describe_calls(estimate.calls, 1, speed)
+            if estimate is not None
+            else describe_calls(values.get("count"), values.get("batch_size"), speed)
+        ),
+        estimate_cost=estimates.describe_cost(estimate) if estimate is not None else "",
+        estimate_basis=estimate.basis if estimate is not None else None,
+        estimate_for=planned,
     )
 
 
@@ -211,6 +265,7 @@ def detail(task_id: str) -> Any:
         batch_avg=task_rows.average_batch_seconds(db.session, task.task_id),
         limits=(task.bio_settings or {}).get("platforms") or PLATFORM_LIMITS,
         can_manage=tasks.can_manage(task, current_user),
+        currency=prices.currency_for(task.provider, task.provenance or {}),
         live=task.status not in filters.FINISHED,
         now=datetime.now(UTC),
     )

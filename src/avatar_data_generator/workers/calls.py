@@ -130,7 +130,7 @@ class ProviderCalls:
                 exc,
                 extra=log_context(batch, self.worker.owner),
             )
-            return self._failure(batch.provider, exc)
+            return self._failure(batch.provider, exc, batch.id)
         except InterruptedError:
             return Failure("released", called=False)  # stopping while waiting for a slot
         elapsed = time.monotonic() - started
@@ -139,7 +139,7 @@ class ProviderCalls:
         )
         return response, elapsed
 
-    def _failure(self, name: str, exc: ProviderError) -> Failure:
+    def _failure(self, name: str, exc: ProviderError, caller: int) -> Failure:
         """What a failed call means for its batch, and for its provider."""
         error = str(exc)
         if not exc.retryable or name in LOCAL:
@@ -152,7 +152,7 @@ class ProviderCalls:
             self._pause(name, pause, "rate-limited", error)
             if exc.status_code == 429:
                 return Failure("postpone", error, pause)
-        if breaker.record(False):
+        if breaker.record(False, caller):
             log.warning(
                 "Provider %s paused: most recent calls failed (%s); probing every %.0fs",
                 name,
@@ -162,6 +162,11 @@ class ProviderCalls:
             self._pause(name, self.cooldown, "outage", error)
         if breaker.open or self._down_for_everyone(name):
             return Failure("postpone", error, self.cooldown)
+        if breaker.failing_together(caller):
+            # Other batches failed too since the last success: the start of an outage that the
+            # breaker is still counting. Wait without spending an attempt, so a batch spends at
+            # most one on an outage; a batch that fails alone spends them as before.
+            return Failure("postpone", error, exc.retry_after or self.default_pause)
         return Failure("retry", error, retry_after=exc.retry_after)
 
     def _down_for_everyone(self, name: str) -> bool:

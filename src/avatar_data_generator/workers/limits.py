@@ -123,17 +123,22 @@ class Breaker:
         self.ratio = ratio
         self.minimum = max(1, min(minimum, self.window))
         self._outcomes: deque[bool] = deque(maxlen=self.window)
+        #: Who made each failed call of the window's trailing run of failures (batch ids).
+        self._failing: deque[int] = deque(maxlen=self.window)
         self._lock = threading.Lock()
         #: This process believes the provider is down (set on opening, cleared by a success).
         self.open = False
 
-    def record(self, ok: bool) -> bool:
-        """Count a call's outcome; True when this failure opens the breaker."""
+    def record(self, ok: bool, caller: int | None = None) -> bool:
+        """Count a call's outcome (`caller`: the batch that made it); True when this failure
+        opens the breaker."""
         with self._lock:
             self._outcomes.append(ok)
             if ok:
                 self.open = False
+                self._failing.clear()
                 return False
+            self._failing.append(-1 if caller is None else caller)
             failures = self._outcomes.count(False)
             if self.open or failures < self.minimum:
                 return False
@@ -142,8 +147,15 @@ class Breaker:
                 return True
             return False
 
+    def failing_together(self, caller: int) -> bool:
+        """Whether calls of other batches failed too since the last success: the start of an
+        outage rather than one batch's trouble."""
+        with self._lock:
+            return any(other != caller for other in self._failing)
+
     def reset(self) -> None:
         """The provider answers again (a probe succeeded)."""
         with self._lock:
             self.open = False
             self._outcomes.clear()
+            self._failing.clear()

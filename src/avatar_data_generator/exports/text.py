@@ -1,7 +1,8 @@
-"""Stream a task's personas as CSV, JSON or JSONL with constant memory.
+"""A task's personas as CSV, JSON or JSONL text, streamed with constant memory.
 
 CSV cells that a spreadsheet would run as a formula are neutralised with a leading `'`; JSON
-and JSONL keep every value verbatim.
+and JSONL keep every value verbatim. Every format carries where the data came from and what it
+cost: CSV in its last columns, JSONL in each line's `provenance`, JSON in its `task` header.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
-from avatar_data_generator.generation.pipeline import PERSONA_FIELDS
+from avatar_data_generator.generation.persona_schema import PERSONA_FIELDS
 from avatar_data_generator.models import GenerationTask
+from avatar_data_generator.prices import currency_for
 from avatar_data_generator.tasks import iter_personas, task_to_dict
 
-FORMATS = ("csv", "json", "jsonl")
-MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
+TEXT_FORMATS = ("csv", "json", "jsonl")
 
 # The persona's fields in the contract's order, with the age beside the birth date and one
 # column per platform's bio, then the avatar and where the data came from.
@@ -37,6 +38,11 @@ CSV_COLUMNS = [
     "provider",
     "model",
     "prompt_version",
+    # The task's totals so far (the same on every row): tokens in and out and their cost.
+    "task_tokens_in",
+    "task_tokens_out",
+    "task_cost",
+    "task_currency",
 ]
 
 
@@ -83,43 +89,38 @@ def _csv_values(p: dict[str, Any], provenance: dict[str, Any]) -> list[Any]:
         provenance["provider"],
         provenance.get("model"),
         provenance.get("prompt_version"),
+        provenance.get("tokens_in"),
+        provenance.get("tokens_out"),
+        provenance.get("cost"),
+        provenance.get("currency"),
     ]
 
 
-def export_chunks(task: GenerationTask, fmt: str) -> Iterator[str]:
-    """Text chunks of the export; each holds many rows so writes stay few."""
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+def provenance_of(task: GenerationTask) -> dict[str, Any]:
+    """Where a task's personas came from and what they cost, as every export carries it."""
     recorded = task.provenance or {}
-    prov = {
+    return {
         "task_id": task.task_id,
         "provider": task.provider,
         "model": recorded.get("model") or recorded.get("chatflow_id"),
         "prompt_version": recorded.get("prompt_version"),
+        "tokens_in": task.tokens_in,
+        "tokens_out": task.tokens_out,
+        "cost": task.cost,
+        "currency": None if task.cost is None else currency_for(task.provider, recorded),
     }
+
+
+def text_chunks(task: GenerationTask, fmt: str) -> Iterator[str]:
+    """Text chunks of the export; each holds many rows so writes stay few."""
+    if fmt not in TEXT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(TEXT_FORMATS)}")
+    prov = provenance_of(task)
     personas = iter_personas(task.task_id)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for i, p in enumerate(personas, 1):
-            writer.writerow(_csv_row(p, prov))
-            if i % 1000 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+        yield from _csv_chunks(personas, prov)
     elif fmt == "jsonl":
-        # Each line is a persona plus where it came from, spliced in without re-encoding.
-        suffix = ', "provenance": ' + json.dumps(prov, ensure_ascii=False) + "}"
-        lines: list[str] = []
-        for p in personas:
-            lines.append(json.dumps(p, ensure_ascii=False)[:-1] + suffix)
-            if len(lines) == 1000:
-                yield "\n".join(lines) + "\n"
-                lines = []
-        if lines:
-            yield "\n".join(lines) + "\n"
+        yield from _jsonl_chunks(personas, prov)
     else:
         head = {"task": task_to_dict(task)}
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "personas": ['
@@ -128,3 +129,29 @@ def export_chunks(task: GenerationTask, fmt: str) -> Iterator[str]:
             yield ("" if first else ",") + json.dumps(p, ensure_ascii=False)
             first = False
         yield "]}\n"
+
+
+def _csv_chunks(personas: Iterator[dict[str, Any]], prov: dict[str, Any]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for i, p in enumerate(personas, 1):
+        writer.writerow(_csv_row(p, prov))
+        if i % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _jsonl_chunks(personas: Iterator[dict[str, Any]], prov: dict[str, Any]) -> Iterator[str]:
+    # Each line is a persona plus where it came from, spliced in without re-encoding.
+    suffix = ', "provenance": ' + json.dumps(prov, ensure_ascii=False) + "}"
+    lines: list[str] = []
+    for p in personas:
+        lines.append(json.dumps(p, ensure_ascii=False)[:-1] + suffix)
+        if len(lines) == 1000:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"
