@@ -85,5 +85,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     return result
 
 
+def run(quick: bool) -> dict[str, object]:
+    """For benchmarks.run: the figures, each named after the sampler."""
+    result = main(["--quick"] if quick else [])
+    return {f"population_{k}": v for k, v in result.items() if k != "python"}
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

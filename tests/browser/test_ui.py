@@ -7,6 +7,8 @@ wide land in test-artifacts/.
 
 from __future__ import annotations
 
+import csv
+import io
 import socket
 import subprocess
 import time
@@ -184,7 +186,7 @@ def test_generate_watch_download_cancel_retry(live_server: str, browser: Any) ->
     with page.expect_download() as info:
         page.click("#download-csv")
     csv_text = Path(info.value.path()).read_text(encoding="utf-8")
-    assert len(csv_text.strip().splitlines()) == 13
+    assert len(list(csv.reader(io.StringIO(csv_text)))) == 13  # bios may hold line breaks
 
     page.click("text=Table")
     page.wait_for_selector(".persona-table")

@@ -26,10 +26,14 @@ def flowise_config(url: str, **extra: Any) -> dict[str, Any]:
     } | extra
 
 
-def submit(app: Flask, count: int, batch_size: int, provider: str | None = None) -> str:
+def submit(
+    app: Flask, count: int, batch_size: int, provider: str | None = None, facts: str | None = None
+) -> str:
     """Create one task and return its id."""
     with app.app_context():
-        task, _ = tasks.create_task(count=count, batch_size=batch_size, provider=provider)
+        task, _ = tasks.create_task(
+            count=count, batch_size=batch_size, provider=provider, facts=facts
+        )
         return task.task_id
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from avatar_data_generator import queue, scheduler
+from avatar_data_generator import queue
+from avatar_data_generator.workers.runtime import start_worker
 from tests.conftest import AppFactory, cli_env, console_script
 from tests.faults.helpers import (
     assert_exactly_once,
@@ -56,7 +57,7 @@ def test_hanging_provider_is_retried_then_the_task_completes(
     )
     task_id = submit(app, count=10, batch_size=10, provider="flowise")
     started = time.monotonic()
-    assert scheduler.start_worker(app) is not None
+    assert start_worker(app) is not None
     assert wait_finished(app, task_id, 20) == "completed"
     assert time.monotonic() - started < 15  # the hang cost one timeout, not an hour
     assert flowise.calls >= 2
@@ -78,7 +79,7 @@ def test_provider_that_always_hangs_fails_the_task_with_a_clear_reason(
         **FAST_RETRY,
     )
     task_id = submit(app, count=5, batch_size=5, provider="flowise")
-    assert scheduler.start_worker(app) is not None
+    assert start_worker(app) is not None
     assert wait_finished(app, task_id, 20) == "failed"
     error = scalar(app, "SELECT error FROM generation_tasks WHERE task_id = :t", t=task_id)
     assert "timed out" in error.lower() and "2 attempts" in error, error
@@ -112,7 +113,7 @@ def test_database_error_mid_store_writes_nothing_and_the_batch_is_retried(
         pg_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=1, MULTITHREAD_FLOWISE=1, **FAST_RETRY
     )
     task_id = submit(app, count=30, batch_size=10, provider="local")
-    assert scheduler.start_worker(app) is not None
+    assert start_worker(app) is not None
     assert wait_finished(app, task_id, 30) == "completed"
     assert seen["failures"] == 1
     batch = rows(
@@ -164,7 +165,7 @@ def test_trigger_raising_inside_postgres_rolls_the_whole_batch_back(
             )
         )
     task_id = submit(app, count=10, batch_size=10, provider="local")
-    assert scheduler.start_worker(app) is not None
+    assert start_worker(app) is not None
     assert wait_finished(app, task_id, 30) == "completed"
     attempts = scalar(
         app, "SELECT max(attempts) FROM generation_batches WHERE task_id = :t", t=task_id
@@ -179,7 +180,7 @@ def test_trigger_raising_inside_postgres_rolls_the_whole_batch_back(
 def test_listener_cut_reconnects_and_work_still_flows(make_app: AppFactory, pg_url: str) -> None:
     # WORKER_INTERVAL=60: only a NOTIFY (or the wake on reconnect) can start work in time.
     app = make_app(pg_url, WORKER_IN_TESTS=True, WORKER_INTERVAL=60)
-    runtime = scheduler.start_worker(app)
+    runtime = start_worker(app)
     assert runtime is not None and runtime.listener is not None
     listener = runtime.listener
     assert listener.connected.wait(10)

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from avatar_data_generator import exports, scheduler, tasks
+from avatar_data_generator import exports, tasks
 from avatar_data_generator.generation.base import BatchRequest, ProviderError
 from avatar_data_generator.generation.flowise import FlowiseProvider
 from avatar_data_generator.generation.sanitize import clean_text
+from avatar_data_generator.workers.runtime import start_worker
 from tests.conftest import AppFactory
 from tests.faults.helpers import (
     assert_exactly_once,
@@ -72,8 +73,9 @@ def test_nesting_too_deep_to_read_is_a_retryable_error(flowise: FlowiseStandIn) 
 
 
 def _run(app: Any, flowise: FlowiseStandIn, count: int = 10) -> str:
-    task_id = submit(app, count=count, batch_size=count, provider="flowise")
-    assert scheduler.start_worker(app) is not None
+    # `model`: every field is the model's own, the most a hostile server can put in a persona.
+    task_id = submit(app, count=count, batch_size=count, provider="flowise", facts="model")
+    assert start_worker(app) is not None
     return wait_finished(app, task_id, 30) and task_id
 
 
@@ -159,7 +161,7 @@ def test_a_password_in_the_flowise_url_stays_out_of_provenance_errors_and_export
         **FAST_RETRY,
     )
     task_id = submit(app, count=5, batch_size=5, provider="flowise")
-    assert scheduler.start_worker(app) is not None
+    assert start_worker(app) is not None
     assert wait_finished(app, task_id, 30) == "failed"
     with app.app_context():
         task = tasks.get_task(task_id)

@@ -16,7 +16,7 @@ from avatar_data_generator.generation.bio_settings import (
 )
 from avatar_data_generator.generation.graphemes import grapheme_count
 from avatar_data_generator.generation.identity import dedupe_key, is_reserved_email
-from avatar_data_generator.generation.pipeline import PERSONA_FIELDS, age_on
+from avatar_data_generator.generation.persona_schema import PERSONA_FIELDS, age_on
 
 CHATFLOW_ID = "00000000-0000-4000-8000-000000000adc"
 

@@ -1,14 +1,15 @@
 """The `avatar-data-generator` command line: Flask CLI commands on the app's group.
 
-`run` serves and works, `tasks` submits and follows tasks, `accounts` manages users and
-tokens; `__main__` is the console script (`python -m avatar_data_generator.cli` too).
+`run` serves and works, `tasks` submits and follows tasks, `countries` lists where personas
+can come from, `accounts` manages users and tokens; `__main__` is the console script
+(`python -m avatar_data_generator.cli` too).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from avatar_data_generator.cli import accounts, run, tasks
+from avatar_data_generator.cli import accounts, countries, run, tasks
 
 COMMANDS = [
     run.serve_command,
@@ -19,6 +20,7 @@ COMMANDS = [
     tasks.cancel_command,
     tasks.retry_command,
     tasks.stats_command,
+    countries.countries_command,
     accounts.create_user_command,
     accounts.set_password_command,
     accounts.create_token_command,

@@ -40,15 +40,19 @@ def countries_of(settings: dict[str, Any], locale: str) -> tuple[str, ...]:
     return (code,)
 
 
-def batch_rng(request: BatchRequest, countries: Sequence[str]) -> random.Random:
-    """One generator for the batch, seeded from everything that shapes its people."""
+def batch_rng(request: BatchRequest, countries: Sequence[str], stream: str = "") -> random.Random:
+    """One generator for the batch, seeded from everything that shapes its people.
+
+    `stream` names another sequence from the same inputs (the bios draw from "bios", so bio
+    settings never change who the people are).
+    """
     if request.seed is None:
         return random.Random()
     s = request.bio_settings or {}
     shape = (
         f"{request.seed}|{request.locale}|{','.join(countries)}|{s.get('age_min')}|"
         f"{s.get('age_max')}|{sorted((s.get('gender_mix') or {}).items())}|{DATA_VERSION}"
-    )
+    ) + (f"|{stream}" if stream else "")
     return random.Random(int.from_bytes(hashlib.sha256(shape.encode()).digest()[:8], "big"))
 
 

@@ -14,6 +14,19 @@ def squash(value: str) -> str:
     return value.strip()
 
 
+#: Whitespace a bio's lines collapse: everything but line breaks and no-break spaces (French
+#: typography puts U+00A0 and U+202F before : ; ! ?).
+_BIO_SPACE = regex.compile(r"[^\S\n\u00a0\u202f]+")
+
+
+def squash_bio(value: str) -> str:
+    """Collapse whitespace like `squash` but keep single line breaks and no-break spaces."""
+    if "\n" not in value and "\u00a0" not in value and "\u202f" not in value:
+        return squash(value)
+    lines = (_BIO_SPACE.sub(" ", line).strip(" ") for line in value.replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def grapheme_count(text: str) -> int:
     """The characters a person sees (extended grapheme clusters)."""
     if text.isascii():

@@ -10,34 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from avatar_data_generator.generation.base import BatchRequest, ProviderResponse
-from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
-from avatar_data_generator.generation.facts import sample_batch
+from avatar_data_generator.generation.bios import BioSpec, write_bios
+from avatar_data_generator.generation.facts import batch_rng, countries_of, sample_batch
 from avatar_data_generator.generation.population import DATA_VERSION, PersonFacts
 
 MODEL = f"local-population-{DATA_VERSION}"
-EMOJI = ("✨", "🌿", "📚", "🎧", "☕", "🚲", "🌍", "🎨", "⚽", "🍳")
-
-
-def _fit(pieces: list[str], limit: int) -> str:
-    """Join pieces with a middle dot, skipping any that would pass `limit` code points."""
-    out = ""
-    for piece in pieces:
-        candidate = f"{out} · {piece}" if out else piece
-        if len(candidate) <= limit:
-            out = candidate
-    return out
-
-
-def bios_of(facts: PersonFacts, settings: Mapping[str, Any], n: int) -> dict[str, str]:
-    """Short bios from the person's facts, within each platform's limit."""
-    platforms = settings.get("platforms")
-    limits = dict(platforms) if isinstance(platforms, dict) else dict(PLATFORM_LIMITS)
-    pieces = [facts.occupation, facts.city, facts.personality, ", ".join(facts.interests[:2])]
-    if settings.get("emoji", True):
-        pieces.append(EMOJI[n % len(EMOJI)])
-    if settings.get("hashtags", True):
-        pieces.append(" ".join("#" + "".join(w.split()) for w in facts.interests[:2]))
-    return {platform: _fit(pieces, int(limit)) for platform, limit in limits.items()}
 
 
 class LocalProvider:
@@ -54,7 +31,7 @@ class LocalProvider:
         return {
             "provider": self.name,
             "model": MODEL,
-            "prompt_version": "local-2",
+            "prompt_version": "local-3",
             "data_version": DATA_VERSION,
         }
 
@@ -64,10 +41,17 @@ class LocalProvider:
 
     def sample(self, request: BatchRequest) -> list[dict[str, Any]]:
         """The personas of one batch as plain dicts (facts and bios)."""
+        return [persona for _, persona in self.people(request)]
+
+    def people(self, request: BatchRequest) -> list[tuple[PersonFacts, dict[str, Any]]]:
+        """Each person of the batch: the sampled facts, and the persona written from them."""
         settings = request.bio_settings or {}
+        spec = BioSpec.from_settings(settings)
+        language = settings.get("language")  # None: each persona writes in its own language
+        words = batch_rng(request, countries_of(settings, request.locale), "bios").random
         out = []
-        for n, facts in enumerate(sample_batch(request)):
+        for facts in sample_batch(request):
             persona = facts.as_persona()
-            persona["bios"] = bios_of(facts, settings, n)
-            out.append(persona)
+            persona["bios"] = write_bios(facts, spec, language, words)
+            out.append((facts, persona))
         return out
