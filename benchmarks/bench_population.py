@@ -15,9 +15,11 @@ import argparse
 import json
 import platform
 import random
+import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 
 def _rss_mb() -> float:
@@ -86,8 +88,15 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 def run(quick: bool) -> dict[str, object]:
-    """For benchmarks.run: the figures, each named after the sampler."""
-    result = main(["--quick"] if quick else [])
+    """For benchmarks.run: the figures, each named after the sampler, measured in a fresh
+    process (after other modules the tables are loaded already: first draw and memory read 0)."""
+    cmd = [sys.executable, "-m", "benchmarks.bench_population", *(["--quick"] if quick else [])]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench_population failed: {proc.stderr[-500:]}")
+    text = proc.stdout.strip()
+    result = json.loads(text[text.index("{") :])
     return {f"population_{k}": v for k, v in result.items() if k != "python"}
 
 

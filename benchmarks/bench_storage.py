@@ -85,7 +85,12 @@ def _store(engine: Any, owner: str, prepared: list[Any]) -> int:
     written = 0
     for batch, rows in prepared:
         with engine.begin() as conn:
-            finished = queue.finish_batch(conn, batch, owner, rows, duration=0.0, topup_budget=0)
+            # As the worker does: a persona dropped as a duplicate of an earlier batch's queues a
+            # top-up; with no budget the task would fail and every later batch store nothing.
+            budget = queue.topup_budget(batch.requested, batch.batch_size, 0.5)
+            finished = queue.finish_batch(
+                conn, batch, owner, rows, duration=0.0, topup_budget=budget
+            )
         written += finished.inserted if finished else 0
     return written
 

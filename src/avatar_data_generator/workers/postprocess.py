@@ -45,6 +45,8 @@ def realism_of(engine: Engine, task_id: str) -> dict[str, Any]:
             break
         accumulator.add(row.data for row in rows)
         bios.add(row.data for row in rows)
+        if len(rows) < CHUNK:
+            break  # the last chunk: no round trip to learn that nothing follows
         last = (rows[-1].batch_index, rows[-1].position)
     return accumulator.report() | bios.report()
 

@@ -28,7 +28,10 @@ _TAG = regex.compile(r"#[\p{L}\p{M}\p{N}_]+")
 _NUMBER = regex.compile(r"\d+")
 # A run of interest slots joined as a list ('<i>, <i> and <i>', '<i>、<i>和<i>') is one slot.
 _LIST = regex.compile(r"<i>(?:(?:\s*[,、،]\s*|\s+\S{1,4}\s+|[和と]|\s+و)<i>)+")
+_TAG_RUN = regex.compile(r"(?:#<t>\s*)+")
 _SEXES = ("female", "male")
+# The pairs of the last persona asked about: its bios come one after another (see skeleton).
+_LAST: list[tuple[PersonFacts, str, list[tuple[str, str]]]] = []
 
 
 @lru_cache(maxsize=64)
@@ -58,9 +61,23 @@ def _forms(lex: Lexicon, slot: str, value: str, code: str | None) -> list[str]:
     return out + [grammar.cap(v, lang) for v in out]
 
 
+@lru_cache(maxsize=64)
+def _known(tag: str) -> tuple[tuple[str, str], ...]:
+    """(text, slot) pairs of every field and study subject of a language, in all their forms."""
+    pairs: list[tuple[str, str]] = []
+    for sex in _SEXES:
+        lex = lexicon(tag, sex)
+        for name, code in (*lex.fields.values(), *lex.subjects.values()):
+            pairs += [(t, "<field>") for t in _forms(lex, "field", name, code)]
+            pairs += [(t, "<field>") for t in _forms(lex, "subject", name, code)]
+    return tuple(pairs)
+
+
 def _facts(facts: PersonFacts, tag: str) -> list[tuple[str, str]]:
     """(text, slot) pairs of everything personal a bio of these facts may contain."""
-    pairs: list[tuple[str, str]] = []
+    if _LAST and _LAST[0][0] is facts and _LAST[0][1] == tag:
+        return _LAST[0][2]
+    pairs: list[tuple[str, str]] = list(_known(tag))
     for sex in _SEXES:
         lex = lexicon(tag, sex)
         lang = lex.lang
@@ -74,9 +91,6 @@ def _facts(facts: PersonFacts, tag: str) -> list[tuple[str, str]]:
         for key in facts.interest_keys:
             name = interest_name(key, tag)
             pairs += [(t, "<i>") for t in _forms(lex, "i", name, lex.articles.get(key))]
-        for name, code in (*lex.fields.values(), *lex.subjects.values()):
-            pairs += [(t, "<field>") for t in _forms(lex, "field", name, code)]
-            pairs += [(t, "<field>") for t in _forms(lex, "subject", name, code)]
         pairs += [(t, "<city>") for t in _forms(lex, "city", facts.city, None)]
         if facts.region:
             pairs += [(t, "<region>") for t in _forms(lex, "region", facts.region, None)]
@@ -89,7 +103,9 @@ def _facts(facts: PersonFacts, tag: str) -> list[tuple[str, str]]:
                        (facts.country, "<place>"), (facts.nationality, "<place>")):  # fmt: skip
         if text:
             pairs.append((text, slot))
-    return sorted(set(pairs), key=lambda p: (-len(p[0]), p))
+    got = sorted(set(pairs), key=lambda p: (-len(p[0]), p))
+    _LAST[:] = [(facts, tag, got)]
+    return got
 
 
 def skeleton(bio: str, facts: PersonFacts, lang: str | None = None) -> str:
@@ -103,7 +119,7 @@ def skeleton(bio: str, facts: PersonFacts, lang: str | None = None) -> str:
             text = text.replace(value, slot)
     text = _NUMBER.sub("<n>", text)
     text = _LIST.sub("<i>", text)
-    text = regex.sub(r"(?:#<t>\s*)+", "#<t>", text)
+    text = _TAG_RUN.sub("#<t>", text)
     for key in facts.interest_keys:
         text = text.replace(interest_tag(key, tag), "#<t>")
     return " ".join(text.split())
