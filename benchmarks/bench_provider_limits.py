@@ -61,8 +61,16 @@ def _counts(url: str) -> dict[str, int]:
             "SELECT count(*) FILTER (WHERE status = 'completed'),"
             " count(*) FILTER (WHERE status = 'failed'), count(*) FROM generation_tasks"
         ).fetchone()  # type: ignore[misc]
-        attempts = conn.execute("SELECT max(attempts) FROM generation_batches").fetchone()
-    return {"done": done, "failed": failed, "total": total, "attempts": int(attempts[0] or 0)}
+        attempts, over_two = conn.execute(
+            "SELECT max(attempts), count(*) FILTER (WHERE attempts > 2) FROM generation_batches"
+        ).fetchone()  # type: ignore[misc]
+    return {
+        "done": done,
+        "failed": failed,
+        "total": total,
+        "attempts": int(attempts or 0),
+        "over_two": int(over_two or 0),
+    }
 
 
 def _rate_limited(adaptive: bool, batches: int) -> dict[str, Any]:
@@ -130,6 +138,7 @@ def _outage(down_seconds: float) -> dict[str, Any]:
         "outage_tasks_failed": counts["failed"] + (20 - counts["done"] - counts["failed"]),
         "outage_seconds_to_complete_after_return": round(recovered, 1),
         "outage_max_attempts": counts["attempts"],
+        "outage_batches_over_two_attempts": counts["over_two"],
         "outage_down_seconds": down_seconds,
     }
 

@@ -70,7 +70,9 @@ def test_failures_of_several_batches_since_a_success_look_like_an_outage() -> No
     assert not breaker.failing_together(1)
     breaker.record(False, caller=2)
     assert breaker.failing_together(2) and breaker.failing_together(1)
-    breaker.record(True)
+    breaker.record(True, started=time.monotonic() - 60)  # sent before the failures
+    assert breaker.failing_together(1)  # answered before the outage: the run goes on
+    breaker.record(True, started=time.monotonic())
     assert not breaker.failing_together(1)  # a success ends the run
     breaker.record(False, caller=3)
     breaker.record(False, caller=4)

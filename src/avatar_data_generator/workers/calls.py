@@ -103,7 +103,7 @@ class ProviderCalls:
         if isinstance(outcome, Failure):
             return outcome
         limit.succeeded(outcome[1])
-        self.breakers[name].record(True)
+        self.breakers[name].record(True, started=time.monotonic() - outcome[1])
         return outcome
 
     def _timed(

@@ -126,18 +126,24 @@ class Breaker:
         #: Who made each failed call of the window's trailing run of failures (batch ids).
         self._failing: deque[int] = deque(maxlen=self.window)
         self._lock = threading.Lock()
+        #: When the last failure was counted (monotonic seconds).
+        self._failed_at = -math.inf
         #: This process believes the provider is down (set on opening, cleared by a success).
         self.open = False
 
-    def record(self, ok: bool, caller: int | None = None) -> bool:
-        """Count a call's outcome (`caller`: the batch that made it); True when this failure
-        opens the breaker."""
+    def record(self, ok: bool, caller: int | None = None, started: float | None = None) -> bool:
+        """Count a call's outcome (`caller`: the batch that made it; `started`: when a
+        successful call began, monotonic); True when this failure opens the breaker."""
         with self._lock:
             self._outcomes.append(ok)
             if ok:
                 self.open = False
-                self._failing.clear()
+                # A call sent before the last failure says nothing about the provider now (it
+                # was answered before the outage began): only a later one ends the run.
+                if started is None or started >= self._failed_at:
+                    self._failing.clear()
                 return False
+            self._failed_at = time.monotonic()
             self._failing.append(-1 if caller is None else caller)
             failures = self._outcomes.count(False)
             if self.open or failures < self.minimum:
