@@ -75,8 +75,9 @@ def _known(tag: str) -> tuple[tuple[str, str], ...]:
 
 def _facts(facts: PersonFacts, tag: str) -> list[tuple[str, str]]:
     """(text, slot) pairs of everything personal a bio of these facts may contain."""
-    if _LAST and _LAST[0][0] is facts and _LAST[0][1] == tag:
-        return _LAST[0][2]
+    last = _LAST[0] if _LAST else None  # read once: another thread may replace it
+    if last is not None and last[0] is facts and last[1] == tag:
+        return last[2]
     pairs: list[tuple[str, str]] = list(_known(tag))
     for sex in _SEXES:
         lex = lexicon(tag, sex)

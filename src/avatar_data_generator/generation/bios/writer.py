@@ -101,8 +101,9 @@ def write_bios(facts: PersonFacts, spec: BioSpec, lang: str | None, rand: Rand) 
     Every draw comes from `rand`, so the same sequence gives the same bios. Distinct cores keep
     bios apart; the bios themselves are compared only on the rare paths that replace the core.
     """
-    if _LAST and _LAST[0][0] is spec:
-        program, platforms = _LAST[0][1], _LAST[0][2]
+    last = _LAST[0] if _LAST else None  # read once: worker threads replace it concurrently
+    if last is not None and last[0] is spec:
+        program, platforms = last[1], last[2]
     else:
         program = _program(spec)
         platforms = tuple(step[0] for step in program)
