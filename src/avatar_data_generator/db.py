@@ -9,6 +9,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -89,6 +90,8 @@ def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
     default = max(2, min(threads // 2 + 1, 2 if capped else 3))
     pool_size = int(settings.get("DB_POOL_SIZE") or 0) or default
     return {
+        # orjson reads the stored personas (post-processing, exports) 3-5x faster than json.
+        "json_deserializer": orjson.loads,
         "pool_size": pool_size,
         "max_overflow": 0,
         "pool_timeout": 30,

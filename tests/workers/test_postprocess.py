@@ -3,6 +3,7 @@ wrote them; a model's contradictions are caught and named, with examples."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from avatar_data_generator import tasks
@@ -69,3 +70,61 @@ def test_post_processing_twice_completes_once(make_app: AppFactory, any_url: str
     assert process_single_task(app)
     with app.app_context():
         assert postprocess(db.engine, task_id) is None  # already completed: nothing to do
+
+
+def test_small_tasks_reported_together_match_each_alone(
+    make_app: AppFactory, any_url: str, monkeypatch: Any
+) -> None:
+    from avatar_data_generator.workers import postprocess as post
+
+    app = make_app(any_url)
+    ids = [submit(app, count=n, batch_size=n, provider="local") for n in (1, 7, 30, 12)]
+    from avatar_data_generator.workers.task_processor import process_single_task
+
+    while process_single_task(app):
+        pass
+    monkeypatch.setattr(post, "CHUNK", 20)  # 1 + 7 read together, 12 alone, 30 chunked
+    with app.app_context():
+        together = post.reports_of(db.engine, ids)
+        alone = {t: post.realism_of(db.engine, t) for t in ids}
+        stored = {t: tasks.get_task(t).quality["realism"] for t in ids}
+        assert post.postprocess_many(db.engine, ids) == dict.fromkeys(ids)  # done already
+    assert together == alone
+    assert [together[t]["personas"] for t in ids] == [1, 7, 30, 12]
+    # What the worker's post-processor wrote (stored as JSON) is the same report.
+    assert json.loads(json.dumps(alone)) == stored
+
+
+def test_the_post_processor_groups_tasks_and_drains_on_close(
+    make_app: AppFactory, any_url: str, monkeypatch: Any
+) -> None:
+    import threading
+
+    from avatar_data_generator.workers import postprocess as post
+
+    app = make_app(any_url)
+    groups: list[list[str]] = []
+    real = post.postprocess_many
+    gate = threading.Event()
+
+    def recording(engine: Any, ids: Any) -> Any:
+        gate.wait(5)  # the first group waits, so the rest gather behind it
+        groups.append(list(ids))
+        return real(engine, ids)
+
+    monkeypatch.setattr(post, "postprocess_many", recording)
+    done: list[tuple[str, float | None]] = []
+    with app.app_context():
+        processor = post.PostProcessor(db.engine, lambda t, s, ctx: done.append((t, s)))
+        ids = [submit(app, count=1, batch_size=1, provider="local") for _ in range(6)]
+        for task_id in ids:
+            processor.submit(task_id, {})
+        assert processor.pending() == 6
+        gate.set()
+        assert processor.wait_idle(10)
+        processor.close()
+        processor.submit("late", {})  # after close: at once, on this thread
+    assert sorted(t for g in groups for t in g) == sorted([*ids, "late"])
+    assert len(groups) < 7  # some tasks shared a statement
+    assert [t for t, _ in done[:6]] == ids and done[-1] == ("late", None)
+    assert processor.pending() == 0

@@ -109,7 +109,7 @@ def _work_once(app: Flask) -> None:
 
 def _queue_empty(runtime: WorkerRuntime) -> bool:
     """Nothing running here and nothing left to claim anywhere."""
-    if runtime.dispatcher.busy():
+    if runtime.dispatcher.busy() or runtime.worker.post.pending():
         return False
     with db.engine.connect() as conn:
         return queue.unfinished_work(conn) == 0

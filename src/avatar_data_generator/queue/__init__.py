@@ -7,6 +7,7 @@
 - `lease`: renewing, taking back, giving back, retrying later, failing
 - `store`: the persona row, the INSERT that stores it, the quality merge
 - `finish`: storing a batch and advancing its task, fenced, many batches at once
+- `completion`: what post-processing reads, and completing tasks with their reports
 - `control`: cancel, retry, and ending stranded tasks
 - `task_rows`, `account_rows`, `dashboard_rows`: the statements of tasks, accounts and pages
 - `stats`: what is left and the figures operators read
@@ -23,7 +24,6 @@ from avatar_data_generator.queue.batches import (
     NOTIFY_CHANNEL,
     BatchCounts,
     batch_counts,
-    complete_task,
     fail_task,
     insert_batches,
     mark_data_generated,
@@ -35,6 +35,13 @@ from avatar_data_generator.queue.claim import (
     CLAIM_HEADROOM,
     claim_batches,
     get_pending_task_with_lock,
+)
+from avatar_data_generator.queue.completion import (
+    RealismInputs,
+    complete_task,
+    complete_tasks,
+    personas_of,
+    realism_inputs,
 )
 from avatar_data_generator.queue.control import (
     Settled,
@@ -76,11 +83,13 @@ __all__ = [
     "ClaimedBatch",
     "FinishedBatch",
     "Gauges",
+    "RealismInputs",
     "Settled",
     "batch_counts",
     "cancel_task",
     "claim_batches",
     "complete_task",
+    "complete_tasks",
     "fail_batch",
     "fail_task",
     "finish_batch",
@@ -94,10 +103,12 @@ __all__ = [
     "merge_quality",
     "next_available_in",
     "notify_new_work",
+    "personas_of",
     "ping",
     "plan_batches",
     "postpone_batch",
     "queue_depth",
+    "realism_inputs",
     "reclaim_expired_leases",
     "record_queue_sample",
     "release_batches",

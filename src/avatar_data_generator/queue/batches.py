@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
-from avatar_data_generator.queue.dialect import ACTIVE, Clock, json_type, sql, utc_type
+from avatar_data_generator.queue.dialect import ACTIVE, Clock, sql
 
 NOTIFY_CHANNEL = "avatar_data_generator_work"
 #: What the wake-up listener runs on its own psycopg connection (stats counts these sessions).
@@ -155,44 +154,3 @@ def mark_data_generated(conn: Connection, task_id: str) -> bool:
         {"t": task_id} | clock.params,
     )
     return result.rowcount == 1
-
-
-def complete_task(
-    conn: Connection, task_id: str, realism: dict[str, Any] | None = None
-) -> float | None:
-    """Post-processing is done: `completed`, the realism report in the quality report; returns
-    the seconds since it started (None if the task was not `data-generated`).
-
-    Avatars are stored with each persona as (style, seed) and the rest of the quality report is
-    kept up to date batch by batch, so the realism report is all post-processing writes.
-    """
-    clock = Clock(conn)
-    now = clock.now
-    row = conn.execute(
-        sql(
-            f"UPDATE generation_tasks SET status = 'completed', finished_at = {now},"
-            f" updated_at = {now}, quality = :quality"
-            " WHERE task_id = :t AND status = 'data-generated'"
-            " RETURNING started_at, finished_at"
-        )
-        .bindparams(bindparam("quality", type_=json_type(conn)))
-        .columns(started_at=utc_type(), finished_at=utc_type()),
-        {"t": task_id, "quality": _with_realism(conn, task_id, realism)} | clock.params,
-    ).first()
-    if row is None or row.started_at is None:
-        return None
-    return float((row.finished_at - row.started_at).total_seconds())
-
-
-def _with_realism(conn: Connection, task_id: str, realism: dict[str, Any] | None) -> Any:
-    """The task's quality report with the realism section put in (or left as it is)."""
-    quality = conn.execute(
-        sql("SELECT quality FROM generation_tasks WHERE task_id = :t").columns(
-            quality=json_type(conn)
-        ),
-        {"t": task_id},
-    ).scalar()
-    merged = dict(quality or {})
-    if realism is not None:
-        merged["realism"] = realism
-    return merged

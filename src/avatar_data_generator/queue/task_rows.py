@@ -150,13 +150,3 @@ def recent_batch_seconds(session: DbSession, since: datetime) -> float | None:
         )
     )
     return float(average) if average is not None else None
-
-
-def realism_inputs(conn: Connection, task_id: str) -> tuple[dict[str, Any], dict[str, Any], int]:
-    """A task's bio settings, provenance and stored count: what its realism report needs."""
-    row = conn.execute(
-        select(
-            GenerationTask.bio_settings, GenerationTask.provenance, GenerationTask.generated
-        ).where(GenerationTask.task_id == task_id)
-    ).one()
-    return dict(row.bio_settings or {}), dict(row.provenance or {}), int(row.generated or 0)

@@ -2,15 +2,19 @@
 
 The report (`generation.population.realism`, with the bios' languages and hashtags from
 `generation.bio_audit`) is measured on the stored personas, whatever wrote them, so a model that
-invents a 19-year-old surgeon, or writes a Japanese persona's bio in English, is caught here. It
-reads the personas a chunk at a time, each chunk on its own short connection, and holds no lock
-while it measures.
+invents a 19-year-old surgeon, or writes a Japanese persona's bio in English, is caught here.
+Small tasks are read together (one read of up to CHUNK personas) and completed together (one
+statement); a large task is read a chunk at a time, each chunk on its own short connection. No
+lock is held while a report is measured.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -18,17 +22,19 @@ from sqlalchemy.engine import Engine
 from avatar_data_generator import queue
 from avatar_data_generator.generation.bio_audit import BioAudit, stride_for
 from avatar_data_generator.generation.population.realism import RealismAccumulator
-from avatar_data_generator.queue import task_rows
+from avatar_data_generator.queue import RealismInputs, task_rows
 
 log = logging.getLogger(__name__)
 
+#: Personas read at a time: one chunk of a large task, or several small tasks together.
 CHUNK = 2000
+#: Most tasks completed by one statement.
+MAX_GROUP = 64
 
 
-def realism_of(engine: Engine, task_id: str) -> dict[str, Any]:
-    """The realism report of a task's stored personas."""
-    with engine.connect() as conn:
-        settings, provenance, stored = task_rows.realism_inputs(conn, task_id)
+def _report(inputs: RealismInputs, chunks: Iterable[Sequence[dict[str, Any]]]) -> dict[str, Any]:
+    """The realism report of a task's personas, given a chunk at a time."""
+    settings, provenance, stored = inputs
     as_of = provenance.get("as_of")
     accumulator = RealismAccumulator(
         int(settings.get("age_min", 18)),
@@ -37,29 +43,177 @@ def realism_of(engine: Engine, task_id: str) -> dict[str, Any]:
     )
     platforms = settings.get("platforms")
     bios = BioAudit(settings.get("language"), stride_for(stored, len(platforms or {}) or 5))
+    for chunk in chunks:
+        accumulator.add(chunk)
+        bios.add(chunk)
+    return accumulator.report() | bios.report()
+
+
+def _chunks(engine: Engine, task_id: str) -> Iterable[list[dict[str, Any]]]:
+    """A large task's personas, CHUNK at a time (keyset pagination, a connection each)."""
     last: tuple[int, int] = (-1, -1)
     while True:
         with engine.connect() as conn:
             rows = task_rows.personas_after(conn, task_id, last, CHUNK)
-        if not rows:
-            break
-        accumulator.add(row.data for row in rows)
-        bios.add(row.data for row in rows)
+        if rows:
+            yield [row.data for row in rows]
         if len(rows) < CHUNK:
-            break  # the last chunk: no round trip to learn that nothing follows
+            return  # the last chunk: no round trip to learn that nothing follows
         last = (rows[-1].batch_index, rows[-1].position)
-    return accumulator.report() | bios.report()
+
+
+def realism_of(engine: Engine, task_id: str) -> dict[str, Any]:
+    """The realism report of a task's stored personas."""
+    with engine.connect() as conn:
+        inputs = queue.realism_inputs(conn, [task_id])[task_id]
+    return _report(inputs, _chunks(engine, task_id))
+
+
+def _failed(task_id: str, exc: Exception) -> dict[str, Any]:
+    log.error("Realism report of task %s failed", task_id, exc_info=exc, extra={"task_id": task_id})
+    return {"error": f"the realism report could not be made: {type(exc).__name__}"}
+
+
+def reports_of(engine: Engine, task_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The realism report of each task (one that cannot be made says why instead)."""
+    try:
+        with engine.connect() as conn:
+            inputs = queue.realism_inputs(conn, task_ids)
+    except Exception as exc:
+        return {task_id: _failed(task_id, exc) for task_id in task_ids}
+    reports: dict[str, dict[str, Any]] = {}
+    group: list[str] = []
+    size = 0
+    for task_id in [*(t for t in task_ids if t in inputs), None]:
+        stored = inputs[task_id].stored if task_id is not None else CHUNK
+        if group and (task_id is None or size + stored > CHUNK):
+            try:
+                with engine.connect() as conn:
+                    personas = queue.personas_of(conn, group)
+                for done in group:
+                    reports[done] = _report(inputs[done], [personas[done]])
+            except Exception as exc:
+                reports |= {done: _failed(done, exc) for done in group if done not in reports}
+            group, size = [], 0
+        if task_id is None:
+            break
+        if stored > CHUNK:
+            try:
+                reports[task_id] = _report(inputs[task_id], _chunks(engine, task_id))
+            except Exception as exc:
+                reports[task_id] = _failed(task_id, exc)
+        else:
+            group.append(task_id)
+            size += stored
+    return reports
+
+
+def postprocess_many(engine: Engine, task_ids: Sequence[str]) -> dict[str, float | None]:
+    """Write each task's realism report and complete it; the seconds since each started (None
+    for a task that was not waiting for it). A report that cannot be made does not keep its
+    task from completing: it says why instead."""
+    reports = reports_of(engine, task_ids)
+    with engine.begin() as conn:
+        return queue.complete_tasks(conn, {t: reports.get(t) for t in task_ids})
 
 
 def postprocess(engine: Engine, task_id: str) -> float | None:
-    """Write the realism report and complete the task; its seconds since it started.
+    """`postprocess_many` for one task."""
+    return postprocess_many(engine, [task_id])[task_id]
 
-    A report that cannot be made does not keep the task from completing: it says why instead.
+
+#: What is told once a task is post-processed: its id, its seconds (None if it was not waiting
+#: for post-processing) and the log context it was handed over with.
+Done = Callable[[str, float | None, dict[str, Any]], None]
+
+
+class PostProcessor:
+    """A thread per process that post-processes the tasks handed to it, many at a time, so the
+    threads that store batches go on storing meanwhile.
+
+    A task handed over and not yet completed when the process dies stays `data-generated`:
+    housekeeping post-processes it after a grace period (`queue.waiting_postprocessing`).
     """
-    try:
-        report = realism_of(engine, task_id)
-    except Exception as exc:
-        log.exception("Realism report of task %s failed", task_id, extra={"task_id": task_id})
-        report = {"error": f"the realism report could not be made: {type(exc).__name__}"}
-    with engine.begin() as conn:
-        return queue.complete_task(conn, task_id, report)
+
+    def __init__(self, engine: Engine, done: Done, max_group: int = MAX_GROUP) -> None:
+        self.engine = engine
+        self.done = done
+        self.max_group = max(1, max_group)
+        self._queue: SimpleQueue[tuple[str, dict[str, Any]] | None] = SimpleQueue()
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, task_id: str, context: dict[str, Any]) -> None:
+        """Post-process a task soon (at once, on the calling thread, after `close`)."""
+        with self._idle:
+            closed = self._closed
+            if not closed:
+                self._pending += 1
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="avatar-postprocess", daemon=True
+                    )
+                    self._thread.start()
+                self._queue.put((task_id, context))
+        if closed:
+            self._process([(task_id, context)])
+
+    def pending(self) -> int:
+        """Tasks handed over and not yet post-processed."""
+        with self._idle:
+            return self._pending
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every task handed over is post-processed; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Post-process what was handed over, then stop the thread."""
+        with self._idle:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            group = [item]
+            stop = False
+            while len(group) < self.max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except Empty:
+                    break
+                if item is None:
+                    stop = True  # every task was queued before it: none left to take
+                    break
+                group.append(item)
+            self._process(group)
+            with self._idle:
+                self._pending -= len(group)
+                self._idle.notify_all()
+            if stop:
+                return
+
+    def _process(self, group: list[tuple[str, dict[str, Any]]]) -> None:
+        ids = list(dict.fromkeys(task_id for task_id, _ in group))
+        try:
+            seconds = postprocess_many(self.engine, ids)
+        except Exception:
+            # The tasks stay `data-generated`; housekeeping completes them after its grace.
+            log.exception("[ERROR] Could not complete %d post-processed task(s)", len(ids))
+            return
+        for task_id, context in group:
+            try:
+                self.done(task_id, seconds.get(task_id), context)
+            except Exception:
+                log.exception("Post-processing callback of task %s failed", task_id)

@@ -28,7 +28,7 @@ from avatar_data_generator.queue import providers as shared
 from avatar_data_generator.workers.calls import Failure, ProviderCalls
 from avatar_data_generator.workers.completer import BatchCompleter
 from avatar_data_generator.workers.leases import log_context
-from avatar_data_generator.workers.postprocess import postprocess
+from avatar_data_generator.workers.postprocess import PostProcessor
 from avatar_data_generator.workers.setbacks import Setbacks
 from avatar_data_generator.workers.slots import ProviderSlots
 
@@ -76,6 +76,7 @@ class Worker(Setbacks):
         self.redact = redactor_of(cfg)
         self.slots = ProviderSlots(self.engine, int(cfg["FLOWISE_MAX_CONCURRENCY"]))
         self.completer = BatchCompleter(self.engine, self.owner)
+        self.post = PostProcessor(self.engine, self._postprocessed)
         self.calls = ProviderCalls(self)
         self.prices = parse_prices(cfg.get("PROVIDER_PRICES"))
         self._providers: dict[str, Provider] = {}
@@ -115,6 +116,7 @@ class Worker(Setbacks):
         super().stop()
         self.slots.close()
         self.completer.close()
+        self.post.close()
         try:
             with self.engine.begin() as conn:
                 shared.forget_limits(conn, self.owner)
@@ -282,12 +284,13 @@ class Worker(Setbacks):
         if finished.task_status == TaskStatus.DATA_GENERATED.value:
             # The last lines of the seed's log sequence (docs/operations.md).
             log.info("Task completed successfully - status set to 'data-generated'", extra=extra)
-            seconds = postprocess(self.engine, batch.task_id)
-            log.info(
-                "Task %s completed: avatars assigned and quality report written",
-                batch.task_id,
-                extra=extra,
-            )
-            self._task_finished(batch.task_id, "completed", seconds)
+            self.post.submit(batch.task_id, extra)
         elif finished.task_status == TaskStatus.FAILED.value:
             self._task_finished(batch.task_id, "failed", None)
+
+    def _postprocessed(self, task_id: str, seconds: float | None, extra: dict[str, Any]) -> None:
+        """The post-processor completed a task whose last batch this process stored."""
+        log.info(
+            "Task %s completed: avatars assigned and quality report written", task_id, extra=extra
+        )
+        self._task_finished(task_id, "completed", seconds)

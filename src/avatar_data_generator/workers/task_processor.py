@@ -45,6 +45,7 @@ def process_single_task(app: Flask | None = None, worker: Worker | None = None) 
                     if not left and not worker.in_flight():
                         break
                     time.sleep(0.05)
+        worker.post.wait_idle(30.0)  # the task's report written: it is completed on return
     finally:
         if own_worker:
             worker.stop()

@@ -26,12 +26,28 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
+_MEMO = 50_000
+
+
+class _Spaces(dict[int, str]):
+    """A `str.translate` table filled on first sight of each character: letters, marks and
+    apostrophes stay, everything else (hashtag signs and underscores too) becomes a space."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        kept = ch not in "#_" and (unicodedata.category(ch)[0] in _KEEP or ch in "'’")
+        out = ch if kept else " "
+        if len(self) < _MEMO:  # bounded: a hostile answer may hold every character there is
+            self[code] = out
+        return out
+
+
+_SPACES = _Spaces()
+
+
 def clean(text: str) -> str:
     """The words of a bio: hashtags become words, everything but letters and marks a space."""
-    out = []
-    for ch in text.replace("#", " ").replace("_", " "):
-        out.append(ch if unicodedata.category(ch)[0] in _KEEP or ch in "'’" else " ")
-    return " ".join("".join(out).split())
+    return " ".join(text.translate(_SPACES).split())
 
 
 def bio_language(text: str) -> str | None:
@@ -40,7 +56,7 @@ def bio_language(text: str) -> str | None:
     The identifier is not told which languages to expect, so a wrong language is a real miss.
     """
     words = clean(text)
-    if sum(1 for ch in words if not ch.isspace()) < _MIN_LETTERS:
+    if len(words) - words.count(" ") < _MIN_LETTERS:
         return None
     lang, _ = _identifier().classify(words)
     return _MACRO.get(lang, str(lang))

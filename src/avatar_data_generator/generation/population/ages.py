@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from math import fsum  # correctly rounded: the same on every Python (3.12 changed sum())
 
 from avatar_data_generator.generation.population.tables import table
@@ -66,7 +66,8 @@ def draw_age(cum: tuple[float, ...], age_min: int, age_max: int, u: float) -> in
     return age_min if a < age_min else age_max if a > age_max else a
 
 
-def age_bins(age_min: int, age_max: int) -> list[tuple[int, int]]:
+@lru_cache(maxsize=1024)
+def age_bins(age_min: int, age_max: int) -> tuple[tuple[int, int], ...]:
     """The five-year groups of the pyramid clipped to the range (the TVD bins)."""
     out = []
     for g in range(21):
@@ -74,19 +75,22 @@ def age_bins(age_min: int, age_max: int) -> list[tuple[int, int]]:
         lo, hi = max(lo, age_min), min(hi, age_max)
         if lo <= hi:
             out.append((lo, hi))
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _sex_bins(code: str, age_min: int, age_max: int, sex: str) -> tuple[float, ...]:
+    """Each TVD bin's share of one sex's people in the range (a report per task asks again)."""
+    years = single_year(code, sex)
+    total = fsum(years[age_min : age_max + 1])
+    return tuple(fsum(years[lo : hi + 1]) / total for lo, hi in age_bins(age_min, age_max))
 
 
 def expected_bins(code: str, age_min: int, age_max: int, female_share: float) -> list[float]:
     """Expected share of each TVD bin for a given share of women."""
-    bins = age_bins(age_min, age_max)
-    out = [0.0] * len(bins)
-    for sex, share in (("female", female_share), ("male", 1.0 - female_share)):
-        years = single_year(code, sex)
-        total = fsum(years[age_min : age_max + 1])
-        for i, (lo, hi) in enumerate(bins):
-            out[i] += share * fsum(years[lo : hi + 1]) / total
-    return out
+    female = _sex_bins(code, age_min, age_max, "female")
+    male = _sex_bins(code, age_min, age_max, "male")
+    return [female_share * f + (1.0 - female_share) * m for f, m in zip(female, male, strict=True)]
 
 
 _SPANS: dict[tuple[date, int], tuple[int, int]] = {}

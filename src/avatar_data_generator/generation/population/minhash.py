@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from typing import Any
@@ -13,6 +14,7 @@ BANDS, ROWS = 16, 8  # 16 bands of 8 rows: a pair at Jaccard 0.9 is a candidate 
 THRESHOLD = 0.9
 MAX_TEXTS = 100_000  # texts kept for the comparison (about 270 bytes each)
 _PRIME = (1 << 61) - 1
+_ALNUM = re.compile(r"[^\W_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -27,24 +29,43 @@ def shingles(text: str) -> list[str]:
     return out
 
 
+@functools.cache
+def _permutations() -> tuple[Any, Any]:
+    """The hash permutations, fixed so that the same texts give the same result."""
+    import numpy as np
+
+    rng = np.random.RandomState(1)
+    a = rng.randint(1, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
+    b = rng.randint(0, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
+    return a, b
+
+
 class NearDuplicates:
     """Collects MinHash signatures of texts, then finds texts with a near-duplicate elsewhere."""
 
     def __init__(self) -> None:
-        import numpy as np
-
-        self._np = np
-        rng = np.random.RandomState(1)  # fixed permutations: the same texts give the same result
-        self._a = rng.randint(1, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
-        self._b = rng.randint(0, _PRIME, size=PERMUTATIONS, dtype=np.uint64)
         self._sigs: list[Any] = []
         self._owners: list[int] = []
+        # The texts of the first owner, hashed only once another owner's come: a task of one
+        # persona has nothing to compare, and its report skips the hashing.
+        self._held: list[tuple[int, str]] = []
         self.texts = 0
         self.skipped = 0
 
     def add(self, texts: list[tuple[int, str]]) -> None:
         """Add (owner, text) pairs; texts of the same owner are never compared with each other."""
-        np = self._np
+        if not self._owners:
+            first = self._held[0][0] if self._held else texts[0][0] if texts else None
+            if all(owner == first for owner, _ in texts):
+                self._held.extend(texts)
+                return
+            texts, self._held = [*self._held, *texts], []
+        self._hash(texts)
+
+    def _hash(self, texts: list[tuple[int, str]]) -> None:
+        import numpy as np
+
+        a, b = _permutations()
         hashes: list[int] = []
         starts: list[int] = []
         owners: list[int] = []
@@ -71,7 +92,7 @@ class NearDuplicates:
                 end += 1
             end = max(end, doc + 1)
             block = values[bounds[doc] : bounds[end]]
-            mixed = (block[:, None] * self._a[None, :] + self._b[None, :]) % _PRIME
+            mixed = (block[:, None] * a[None, :] + b[None, :]) % _PRIME
             mixed &= np.uint64(0xFFFFFFFF)
             offsets = np.array(bounds[doc:end], dtype=np.int64) - bounds[doc]
             sig[doc:end] = np.minimum.reduceat(mixed, offsets, axis=0)
@@ -82,7 +103,15 @@ class NearDuplicates:
 
     def duplicated(self) -> int:
         """Number of texts with a near-duplicate (estimated Jaccard >= 0.9) of another owner."""
-        np = self._np
+        import numpy as np
+
+        if self._held:  # one owner's texts only: counted, but nothing to compare them with
+            for _, text in self._held:
+                if self.texts >= MAX_TEXTS:
+                    self.skipped += 1
+                elif _ALNUM.search(text) or tokens(text):  # a letter or digit is a word
+                    self.texts += 1
+            self._held = []
         if not self._sigs:
             return 0
         sig = np.concatenate(self._sigs)
