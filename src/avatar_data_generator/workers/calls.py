@@ -76,9 +76,14 @@ class ProviderCalls:
             return self.limits[name]
 
     def capacity(self, threads: int) -> int:
-        """Batches worth holding: the threads, or fewer while the remote providers allow less."""
+        """Batches worth holding: the threads, or fewer while the remote providers allow less.
+
+        One more than a provider allows: that batch waits for the next call to end and starts
+        at once, instead of after that call's batch is stored and another claimed (30-50 ms a
+        call on two busy cores, a tenth of a 0.5 s call, and a tenth of a rate limit unused).
+        """
         remote = [lim.current for name, lim in self.limits.items() if name not in LOCAL]
-        return min(threads, max(remote)) if remote else threads
+        return min(threads, max(remote) + 1) if remote else threads
 
     def call(
         self, batch: ClaimedBatch, provider: Provider, request: BatchRequest
@@ -87,16 +92,17 @@ class ProviderCalls:
         name = batch.provider
         if name in LOCAL:
             return self._timed(batch, provider, request)
-        with self.worker.engine.begin() as conn:
-            paused = shared.pause_left(conn, name)
-        if paused > 0:
-            return Failure("postpone", f"{name} is paused", paused, called=False)
         limit = self.limit(name)
         try:
             limit.acquire(self.worker.stopping)
         except InterruptedError:
             return Failure("released", called=False)
         try:
+            # Asked once the slot is ours: a pause that began while this batch waited holds.
+            with self.worker.engine.begin() as conn:
+                paused = shared.pause_left(conn, name)
+            if paused > 0:
+                return Failure("postpone", f"{name} is paused", paused, called=False)
             outcome = self._timed(batch, provider, request)
         finally:
             limit.release()
