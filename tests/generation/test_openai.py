@@ -45,6 +45,14 @@ def test_schema_and_prompt_are_sent(openai_standin: OpenAIStandIn) -> None:
     assert body["messages"][-1]["content"].startswith("Generate 6 personas")
 
 
+def test_a_hostile_model_name_is_cleaned_and_cut(openai_standin: OpenAIStandIn) -> None:
+    openai_standin.faults.append("hostile_model")
+    response = _provider(openai_standin).generate(_request())
+    model = response.model or ""
+    assert model.startswith("evil") and model.endswith("xxx") and len(model) == 200
+    assert "\x00" not in model and "\u202e" not in model
+
+
 def test_length_is_a_partial_batch(openai_standin: OpenAIStandIn) -> None:
     openai_standin.faults.append("length")
     request = _request(10)

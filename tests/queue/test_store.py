@@ -24,8 +24,11 @@ quality_report = st.fixed_dictionaries(
         "topup_calls": counters,
         "rejected": breakdown,
         "gender": breakdown,
-        # jsonb cannot hold \u0000, and no model name carries one.
-        "model": st.none() | st.text(st.characters(exclude_characters="\x00"), max_size=8),
+        # Model names are cleaned of controls and surrogates (which jsonb cannot hold) first.
+        "model": st.none()
+        | st.text(
+            st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="\x00"), max_size=8
+        ),
         "truncated_answer": st.booleans(),
     },
 )

@@ -132,7 +132,11 @@ class OpenAIStandIn:
             {
                 "id": f"chatcmpl-{n}",
                 "object": "chat.completion",
-                "model": body.get("model") or self.model,
+                "model": (
+                    "evil\u0000\u202e-model" + "x" * 1000
+                    if fault == "hostile_model"
+                    else body.get("model") or self.model
+                ),
                 "choices": [
                     {
                         "index": 0,

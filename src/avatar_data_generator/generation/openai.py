@@ -20,6 +20,9 @@ from avatar_data_generator.generation.prompt import (
 from avatar_data_generator.generation.remote import RemoteProvider
 from avatar_data_generator.generation.sanitize import clean_text
 
+#: Characters kept of the model name a server reports.
+MAX_MODEL_NAME = 200
+
 SYSTEM = (
     "You write synthetic persona data for software testing. The people are fictional. "
     "Answer with JSON that matches the given schema, nothing else."
@@ -132,7 +135,8 @@ class OpenAIProvider(RemoteProvider):
             tokens=tokens,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
-            model=str(data.get("model") or self.model),
+            # The server's word, stored in the quality report: cleaned (jsonb refuses NUL) and cut.
+            model=clean_text(str(data.get("model") or self.model))[:MAX_MODEL_NAME],
             facts_overridden=overridden,
             answers_unmatched=unmatched,
         )
