@@ -1,7 +1,8 @@
 """The JSON API's routes: tasks (create, list, show, results, cancel, retry) and bio settings.
 
-Requests are validated by APIFlask with the schemas of `api/schemas.py`, the same ones the
-OpenAPI document shows; errors are raised as `ApiError` and answered by `api/errors.py`.
+Requests are validated by APIFlask with the schemas of `api/request_schemas.py` (answers:
+`api/response_schemas.py`), the same ones the OpenAPI document shows; errors are raised as
+`ApiError` and answered by `api/errors.py`.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from flask_login import current_user
 
 from avatar_data_generator import estimates, exports, tasks
 from avatar_data_generator.api.errors import ApiError
-from avatar_data_generator.api.schemas import (
+from avatar_data_generator.api.request_schemas import (
     BioSettingsIn,
-    BioSettingsOut,
-    DryRunOut,
     IdempotencyHeaders,
     ResultsQuery,
     TaskCreateIn,
-    TaskListOut,
     TaskListQuery,
+)
+from avatar_data_generator.api.response_schemas import (
+    BioSettingsOut,
+    DryRunOut,
+    TaskListOut,
     TaskOut,
 )
 

@@ -15,8 +15,8 @@ from apiflask import APIFlask
 from flask import Flask, Response, current_app, jsonify
 
 from avatar_data_generator.api import countries
+from avatar_data_generator.api.response_schemas import ERROR_SCHEMA
 from avatar_data_generator.api.routes import bp
-from avatar_data_generator.api.schemas import ERROR_SCHEMA
 
 SPEC_PATH = "/api/openapi.json"
 #: Where the built document is kept, per app (its numbers follow the app's settings).

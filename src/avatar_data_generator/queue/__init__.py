@@ -6,7 +6,8 @@
 - `claim`: leasing the next batches, round-robin across tasks, in one statement
 - `lease`: renewing, taking back, giving back, retrying later, failing
 - `store`: the persona row, the INSERT that stores it, the quality merge
-- `finish`: storing a batch and advancing its task, fenced, many batches at once
+- `finish`: storing a batch and advancing its task, fenced, many batches at once (`finish_sqlite`:
+  the same steps one statement at a time)
 - `completion`: what post-processing reads, and completing tasks with their reports
 - `control`: cancel, retry, and ending stranded tasks
 - `task_rows`, `account_rows`, `dashboard_rows`: the statements of tasks, accounts and pages

@@ -6,11 +6,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from avatar_data_generator.generation.bios import decor, grammar, romance
-from avatar_data_generator.generation.bios.decor import reader_key
-from avatar_data_generator.generation.bios.fitting import ENDS
+from avatar_data_generator.generation.bios import decor, romance
 from avatar_data_generator.generation.bios.lexicon import NEEDS, Lexicon, lexicon, shared
-from avatar_data_generator.generation.bios.recipes import END, END_AFTER, PREFIX, SUFFIX
+from avatar_data_generator.generation.bios.recipes import PREFIX, SUFFIX
+from avatar_data_generator.generation.bios.slots import MEMO_MAX, Slots
 from avatar_data_generator.generation.population import (
     PersonFacts,
     education_label,
@@ -22,8 +21,6 @@ from avatar_data_generator.generation.population import (
 from avatar_data_generator.generation.population.draw import Rand
 from avatar_data_generator.generation.population.text import fold
 
-_PROPER = frozenset(("city", "region", "name"))
-_OWN_CAPITALS = frozenset(("tr", "nl"))
 _SHOWN_EDUCATION = frozenset(
     ("upper_secondary", "post_secondary", "short_tertiary", "bachelor", "master", "doctorate")
 )
@@ -34,85 +31,8 @@ _LISTED = (("i1", "i2"), ("i1", "i2", "i3"))
 _NO_FIELD, _NO_SUBJECT, _NO_YEARS = NEEDS["field"], NEEDS["subject"], NEEDS["years"]
 _NO_EDU, _NO_REGION, _NO_PARENT = NEEDS["edu"], NEEDS["region"], NEEDS["parent"]
 _ROLE_SLOTS = frozenset(("job", "stage", "field"))
-# Memos of pure functions of short texts (a value's reader key, its capitalised form): the
-# same job titles, cities and interests recur across people. Bounded, cleared when full.
-_KEYS: dict[str, str] = {}
-_CAPS: dict[str, str] = {}
-_MEMO_MAX = 200_000
-_ENDING = END + END_AFTER
 _S0, _S1, _S2 = (SUFFIX + str(k) for k in range(3))
 _P0, _P1, _P2 = (PREFIX + str(k) for k in range(3))
-
-
-class Slots(dict[str, str]):
-    """Slot values; capitals and modified forms ('Job', 'i1@de') are made when first asked.
-
-    '~name' is the reader key of a slot's value (see decor.reader_key), so a template's key is
-    written like the template; END + name ends a sentence after the slot (see recipes.py).
-    """
-
-    __slots__ = ("codes", "end", "lang", "listed")
-
-    def __init__(
-        self, lang: str, codes: dict[str, str | None], listed: tuple[str, ...], end: str = "."
-    ) -> None:
-        super().__init__()
-        self.lang = lang
-        self.codes = codes
-        self.listed = listed
-        self.end = end
-
-    def __missing__(self, key: str) -> str:
-        head = key[:1]
-        if head in _ENDING:  # a sentence's end after a slot: none if the value has one
-            low = self[key[1:]]
-            if low:
-                value = "" if low[-1] in ENDS else self.end
-            else:
-                value = "" if head == _ENDING[1] else self.end
-        elif head == "~":
-            low = self[key[1:]]
-            value = _KEYS.get(low)  # type: ignore[assignment]
-            if value is None:
-                value = reader_key(low)
-                if len(_KEYS) >= _MEMO_MAX:
-                    _KEYS.clear()
-                _KEYS[low] = value
-        elif head.isupper():
-            low = self[head.lower() + key[1:]]
-            if self.lang in _OWN_CAPITALS:
-                value = grammar.cap(low, self.lang)
-            else:
-                value = _CAPS.get(low)  # type: ignore[assignment]
-                if value is None:
-                    value = low[:1].upper() + low[1:]
-                    if len(_CAPS) >= _MEMO_MAX:
-                        _CAPS.clear()
-                    _CAPS[low] = value
-        elif key == "ilist":
-            value = grammar.join_list([self[s] for s in self.listed], self.lang)
-            self._ends(key, value)
-        else:
-            base, _, mod = key.partition("@")
-            if base == "ilist" and self.lang == "ko":
-                value = grammar.korean(self["ilist"], mod)  # one particle, after the last item
-            elif base == "ilist":
-                value = grammar.join_list([self[f"{s}@{mod}"] for s in self.listed], self.lang)
-            else:
-                value = grammar.modify(
-                    self.lang, mod, self[base], self.codes.get(base), base in _PROPER
-                )
-            if base == "ilist":
-                self._ends(key, value)
-        self[key] = value
-        return value
-
-    def _ends(self, key: str, value: str) -> None:
-        """The sentence ends after a list, made with it (a list is made per person)."""
-        if not value:
-            self[_ENDING[0] + key], self[_ENDING[1] + key] = self.end, ""
-        else:
-            self[_ENDING[0] + key] = self[_ENDING[1] + key] = "" if value[-1] in ENDS else self.end
 
 
 @dataclass(slots=True)
@@ -142,7 +62,7 @@ def _tags(tag: str, keys: tuple[str, ...]) -> list[str]:
     got = _TAGS.get(memo)
     if got is None:
         got = [t for t in (decor.interest_tag(k, tag) for k in keys) if t]
-        if len(_TAGS) >= _MEMO_MAX:
+        if len(_TAGS) >= MEMO_MAX:
             _TAGS.clear()
         _TAGS[memo] = got
     return got
@@ -227,7 +147,7 @@ def forms(lex: Lexicon, slot: str, value: str, code: str | None) -> dict[str, st
             continue  # left to fail (or not) where a template asks for it
     for name in list(made):
         made["~" + name]
-    if len(lex.forms) >= _MEMO_MAX:
+    if len(lex.forms) >= MEMO_MAX:
         lex.forms.clear()
     got = lex.forms[memo] = dict(made)
     return got

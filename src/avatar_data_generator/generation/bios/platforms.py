@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from avatar_data_generator.generation.bios.fitting import LINES, fit, fits, shrink
-from avatar_data_generator.generation.bios.person import Person, Slots
+from avatar_data_generator.generation.bios.person import Person
 from avatar_data_generator.generation.bios.recipes import (
     CLOSE,
     TONE_MARK,
@@ -15,6 +15,7 @@ from avatar_data_generator.generation.bios.recipes import (
     Plan,
     Recipe,
 )
+from avatar_data_generator.generation.bios.slots import Slots
 from avatar_data_generator.generation.population.draw import Rand
 
 # What a build whose core alone is too long leaves: the core's templates, its emoji, the emoji
