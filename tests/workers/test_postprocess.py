@@ -81,8 +81,14 @@ def test_small_tasks_reported_together_match_each_alone(
     ids = [submit(app, count=n, batch_size=n, provider="local") for n in (1, 7, 30, 12)]
     from avatar_data_generator.workers.task_processor import process_single_task
 
+    reads: list[Any] = []
+    personas_of = post.queue.personas_of
+    monkeypatch.setattr(
+        post.queue, "personas_of", lambda c, ids: reads.append(ids) or personas_of(c, ids)
+    )
     while process_single_task(app):
         pass
+    assert reads == []  # each task stored whole by one batch: its rows measured, not read back
     monkeypatch.setattr(post, "CHUNK", 20)  # 1 + 7 read together, 12 alone, 30 chunked
     with app.app_context():
         together = post.reports_of(db.engine, ids)
@@ -91,7 +97,7 @@ def test_small_tasks_reported_together_match_each_alone(
         assert post.postprocess_many(db.engine, ids) == dict.fromkeys(ids)  # done already
     assert together == alone
     assert [together[t]["personas"] for t in ids] == [1, 7, 30, 12]
-    # What the worker's post-processor wrote (stored as JSON) is the same report.
+    # What the worker's post-processor wrote from the rows it held is the same report.
     assert json.loads(json.dumps(alone)) == stored
 
 
@@ -107,10 +113,10 @@ def test_the_post_processor_groups_tasks_and_drains_on_close(
     real = post.postprocess_many
     gate = threading.Event()
 
-    def recording(engine: Any, ids: Any) -> Any:
+    def recording(engine: Any, ids: Any, known: Any = None) -> Any:
         gate.wait(5)  # the first group waits, so the rest gather behind it
         groups.append(list(ids))
-        return real(engine, ids)
+        return real(engine, ids, known)
 
     monkeypatch.setattr(post, "postprocess_many", recording)
     done: list[tuple[str, float | None]] = []

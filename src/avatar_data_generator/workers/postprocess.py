@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from queue import Empty, SimpleQueue
 from typing import Any
 
+import orjson
 from sqlalchemy.engine import Engine
 
 from avatar_data_generator import queue
 from avatar_data_generator.generation.bio_audit import BioAudit, stride_for
 from avatar_data_generator.generation.population.realism import RealismAccumulator
 from avatar_data_generator.queue import RealismInputs, task_rows
+from avatar_data_generator.queue.dialect import json_param
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 CHUNK = 2000
 #: Most tasks completed by one statement.
 MAX_GROUP = 64
+
+#: A task's stored personas (their `data`, as JSON reads back).
+Personas = Sequence[dict[str, Any]]
 
 
 def _report(inputs: RealismInputs, chunks: Iterable[Sequence[dict[str, Any]]]) -> dict[str, Any]:
@@ -74,17 +79,26 @@ def _failed(task_id: str, exc: Exception) -> dict[str, Any]:
     return {"error": f"the realism report could not be made: {type(exc).__name__}"}
 
 
-def reports_of(engine: Engine, task_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The realism report of each task (one that cannot be made says why instead)."""
+def reports_of(
+    engine: Engine, task_ids: Sequence[str], known: Mapping[str, Personas] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The realism report of each task (one that cannot be made says why instead); `known`:
+    tasks whose stored personas the caller holds (as stored: JSON), so they are not read."""
     try:
         with engine.connect() as conn:
             inputs = queue.realism_inputs(conn, task_ids)
     except Exception as exc:
         return {task_id: _failed(task_id, exc) for task_id in task_ids}
     reports: dict[str, dict[str, Any]] = {}
+    for held, rows in (known or {}).items():
+        if held in inputs and inputs[held].stored == len(rows):
+            try:
+                reports[held] = _report(inputs[held], [rows])
+            except Exception as exc:
+                reports[held] = _failed(held, exc)
     group: list[str] = []
     size = 0
-    for task_id in [*(t for t in task_ids if t in inputs), None]:
+    for task_id in [*(t for t in task_ids if t in inputs and t not in reports), None]:
         stored = inputs[task_id].stored if task_id is not None else CHUNK
         if group and (task_id is None or size + stored > CHUNK):
             try:
@@ -108,11 +122,13 @@ def reports_of(engine: Engine, task_ids: Sequence[str]) -> dict[str, dict[str, A
     return reports
 
 
-def postprocess_many(engine: Engine, task_ids: Sequence[str]) -> dict[str, float | None]:
+def postprocess_many(
+    engine: Engine, task_ids: Sequence[str], known: Mapping[str, Personas] | None = None
+) -> dict[str, float | None]:
     """Write each task's realism report and complete it; the seconds since each started (None
     for a task that was not waiting for it). A report that cannot be made does not keep its
     task from completing: it says why instead."""
-    reports = reports_of(engine, task_ids)
+    reports = reports_of(engine, task_ids, known)
     with engine.begin() as conn:
         return queue.complete_tasks(conn, {t: reports.get(t) for t in task_ids})
 
@@ -121,6 +137,8 @@ def postprocess(engine: Engine, task_id: str) -> float | None:
     """`postprocess_many` for one task."""
     return postprocess_many(engine, [task_id])[task_id]
 
+
+_Item = tuple[str, dict[str, Any], Personas | None]
 
 #: What is told once a task is post-processed: its id, its seconds (None if it was not waiting
 #: for post-processing) and the log context it was handed over with.
@@ -139,14 +157,20 @@ class PostProcessor:
         self.engine = engine
         self.done = done
         self.max_group = max(1, max_group)
-        self._queue: SimpleQueue[tuple[str, dict[str, Any]] | None] = SimpleQueue()
+        self._queue: SimpleQueue[_Item | None] = SimpleQueue()
         self._idle = threading.Condition()
         self._pending = 0
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def submit(self, task_id: str, context: dict[str, Any]) -> None:
-        """Post-process a task soon (at once, on the calling thread, after `close`)."""
+    def submit(
+        self, task_id: str, context: dict[str, Any], personas: Personas | None = None
+    ) -> None:
+        """Post-process a task soon (at once, on the calling thread, after `close`); `personas`:
+        all it stored, when the caller holds them (as built for storing: made JSON here)."""
+        if personas is not None:
+            # As the database gives them back: the report must not depend on who read them.
+            personas = orjson.loads(json_param(personas))
         with self._idle:
             closed = self._closed
             if not closed:
@@ -156,9 +180,9 @@ class PostProcessor:
                         target=self._run, name="avatar-postprocess", daemon=True
                     )
                     self._thread.start()
-                self._queue.put((task_id, context))
+                self._queue.put((task_id, context, personas))
         if closed:
-            self._process([(task_id, context)])
+            self._process([(task_id, context, personas)])
 
     def pending(self) -> int:
         """Tasks handed over and not yet post-processed."""
@@ -204,15 +228,16 @@ class PostProcessor:
             if stop:
                 return
 
-    def _process(self, group: list[tuple[str, dict[str, Any]]]) -> None:
-        ids = list(dict.fromkeys(task_id for task_id, _ in group))
+    def _process(self, group: list[_Item]) -> None:
+        ids = list(dict.fromkeys(task_id for task_id, _, _ in group))
+        known = {task_id: rows for task_id, _, rows in group if rows is not None}
         try:
-            seconds = postprocess_many(self.engine, ids)
+            seconds = postprocess_many(self.engine, ids, known)
         except Exception:
             # The tasks stay `data-generated`; housekeeping completes them after its grace.
             log.exception("[ERROR] Could not complete %d post-processed task(s)", len(ids))
             return
-        for task_id, context in group:
+        for task_id, context, _ in group:
             try:
                 self.done(task_id, seconds.get(task_id), context)
             except Exception:

@@ -214,7 +214,7 @@ class Worker(Setbacks):
             )
         )
         extra = log_context(batch, self.owner)
-        future.add_done_callback(functools.partial(self._stored, batch, elapsed, extra))
+        future.add_done_callback(functools.partial(self._stored, batch, elapsed, extra, rows))
 
     def _cost(self, provider: str, validated: BatchOutcome) -> float | None:
         """What this call cost by PROVIDER_PRICES (None without a price for it)."""
@@ -227,6 +227,7 @@ class Worker(Setbacks):
         batch: ClaimedBatch,
         elapsed: float,
         extra: dict[str, Any],
+        rows: list[dict[str, Any]],
         future: Future[FinishedBatch | None],
     ) -> None:
         """The completer stored the batch (or failed to): log, signal, end the lease."""
@@ -242,7 +243,7 @@ class Worker(Setbacks):
                 )
                 self._retry_or_fail(batch, "internal error while storing the batch", None)
                 return
-            self._report_stored(batch, elapsed, finished, extra)
+            self._report_stored(batch, elapsed, finished, extra, rows)
         finally:
             self.done_with(batch)
 
@@ -252,6 +253,7 @@ class Worker(Setbacks):
         elapsed: float,
         finished: FinishedBatch | None,
         extra: dict[str, Any],
+        rows: list[dict[str, Any]],
     ) -> None:
         if finished is None:
             log.warning(
@@ -284,7 +286,9 @@ class Worker(Setbacks):
         if finished.task_status == TaskStatus.DATA_GENERATED.value:
             # The last lines of the seed's log sequence (docs/operations.md).
             log.info("Task completed successfully - status set to 'data-generated'", extra=extra)
-            self.post.submit(batch.task_id, extra)
+            # A task stored whole by this batch: its personas are these rows, not read back.
+            whole = finished.inserted == batch.requested == len(rows)
+            self.post.submit(batch.task_id, extra, [row["data"] for row in rows] if whole else None)
         elif finished.task_status == TaskStatus.FAILED.value:
             self._task_finished(batch.task_id, "failed", None)
 
