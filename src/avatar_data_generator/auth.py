@@ -152,12 +152,14 @@ def _recent_attempts(key: str) -> int:
 
 
 def _admit_attempt(key: str) -> bool:
-    """Record an attempt, then count; False if this one is over the limit.
+    """Record an attempt; False if the key is over the limit.
 
-    The count runs after the attempt is committed, so among N parallel attempts the k-th to
-    commit sees at least k: no more than THROTTLE_LIMIT of them ever reach the password check.
+    Attempts of one key take turns (`lock_attempts`), each counting those committed before it:
+    of N parallel attempts exactly THROTTLE_LIMIT reach the password check. Counting after the
+    commit instead let 40 parallel attempts all see more than the limit, and none was checked.
     """
     begin_write()
+    account_rows.lock_attempts(db.session, key)
     if _recent_attempts(key) >= THROTTLE_LIMIT:
         db.session.rollback()
         return False  # already over: nothing new to record
@@ -167,9 +169,7 @@ def _admit_attempt(key: str) -> bool:
     if old_ids:
         account_rows.delete_attempts(db.session, old_ids)
     db.session.commit()
-    admitted = _recent_attempts(key) <= THROTTLE_LIMIT
-    db.session.rollback()
-    return admitted
+    return True
 
 
 def attempt_login(username: str, password: str) -> LoginResult:

@@ -11,7 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
+from avatar_data_generator.db import is_postgres
 from avatar_data_generator.models import ApiToken, LoginAttempt, User
+from avatar_data_generator.queue.dialect import sql
+from avatar_data_generator.queue.locks import advisory_key
 from avatar_data_generator.queue.task_rows import DbSession
 
 # ---------------------------------------------------------------- users
@@ -149,6 +152,14 @@ def count_attempts(session: DbSession, key: str, since: datetime) -> int:
         .where(LoginAttempt.key == key, LoginAttempt.attempted_at > since)
     )
     return int(count or 0)
+
+
+def lock_attempts(session: DbSession, key: str) -> None:
+    """Take the turn of this throttling key until the transaction ends (PostgreSQL; SQLite's
+    write transaction already serialises), so that a count and the attempt it admits are one."""
+    conn = session.connection()
+    if is_postgres(conn):
+        conn.execute(sql("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("login:" + key)})
 
 
 def insert_attempt(session: DbSession, key: str, at: datetime) -> None:
