@@ -1,4 +1,4 @@
-"""Stream a task's personas as CSV, JSON, JSONL (`text`) or Parquet (`parquet`), with constant
+"""Stream a task's personas as CSV, JSON, JSONL (`csv_json`) or Parquet (`parquet`), with constant
 memory whatever the task's size.
 
 CSV cells that a spreadsheet would run as a formula are neutralised with a leading `'`; JSON,
@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from avatar_data_generator.exports import parquet
-from avatar_data_generator.exports.parquet import ParquetUnavailable
-from avatar_data_generator.exports.text import (
+from avatar_data_generator.exports.csv_json import (
     CSV_COLUMNS,
     FORMULA_STARTS,
     TEXT_FORMATS,
@@ -21,6 +20,7 @@ from avatar_data_generator.exports.text import (
     safe_cell,
     text_chunks,
 )
+from avatar_data_generator.exports.parquet import ParquetUnavailable
 from avatar_data_generator.models import GenerationTask
 
 FORMATS = (*TEXT_FORMATS, "parquet")

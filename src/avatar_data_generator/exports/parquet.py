@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from avatar_data_generator.exports.text import provenance_of
+from avatar_data_generator.exports.csv_json import provenance_of
 from avatar_data_generator.generation.bio_settings import PLATFORM_LIMITS
 from avatar_data_generator.generation.persona_schema import GROUNDED
 from avatar_data_generator.generation.population.personality import TRAITS
