@@ -90,7 +90,8 @@ def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
     default = max(2, min(threads // 2 + 1, 2 if capped else 3))
     pool_size = int(settings.get("DB_POOL_SIZE") or 0) or default
     return {
-        # orjson reads the stored personas (post-processing, exports) 3-5x faster than json.
+        # orjson reads the stored personas (post-processing, exports) about 3x faster than json
+        # (a stored local persona: 2.1 us against 6.3).
         "json_deserializer": orjson.loads,
         "pool_size": pool_size,
         "max_overflow": 0,

@@ -89,9 +89,10 @@ def test_small_tasks_reported_together_match_each_alone(
     while process_single_task(app):
         pass
     assert reads == []  # each task stored whole by one batch: its rows measured, not read back
-    monkeypatch.setattr(post, "CHUNK", 20)  # 1 + 7 read together, 12 alone, 30 chunked
+    monkeypatch.setattr(post, "CHUNK", 20)  # 1 + 7 + 12 read together, 30 in chunks
     with app.app_context():
         together = post.reports_of(db.engine, ids)
+        assert reads == [[ids[0], ids[1], ids[3]]]  # one read for the small three
         alone = {t: post.realism_of(db.engine, t) for t in ids}
         stored = {t: tasks.get_task(t).quality["realism"] for t in ids}
         assert post.postprocess_many(db.engine, ids) == dict.fromkeys(ids)  # done already

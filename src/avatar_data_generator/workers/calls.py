@@ -79,8 +79,8 @@ class ProviderCalls:
         """Batches worth holding: the threads, or fewer while the remote providers allow less.
 
         One more than a provider allows: that batch waits for the next call to end and starts
-        at once, instead of after that call's batch is stored and another claimed (30-50 ms a
-        call on two busy cores, a tenth of a 0.5 s call, and a tenth of a rate limit unused).
+        at once, instead of after that call's batch is stored and another claimed. Against a
+        stand-in allowing 8 calls/s of 0.5 s each, 0.82-0.86 x R became 0.91-0.92.
         """
         remote = [lim.current for name, lim in self.limits.items() if name not in LOCAL]
         return min(threads, max(remote) + 1) if remote else threads

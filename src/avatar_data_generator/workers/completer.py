@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import Future
 from queue import Empty, SimpleQueue
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -33,6 +34,21 @@ MAX_GROUP = 32
 THREADS = 2
 
 _Item = tuple[BatchResult, "Future[FinishedBatch | None]"]
+_T = TypeVar("_T")
+
+
+def gather(waiting: SimpleQueue[_T | None], into: list[_T], limit: int) -> bool:
+    """Move what `waiting` holds into `into`, without waiting, until it holds `limit`; True if a
+    stop mark (None) came: everything was queued before it, so there is nothing left to take."""
+    while len(into) < limit:
+        try:
+            item = waiting.get_nowait()
+        except Empty:
+            return False
+        if item is None:
+            return True
+        into.append(item)
+    return False
 
 
 class BatchCompleter:
@@ -99,15 +115,8 @@ class BatchCompleter:
                     closing = True
                 else:
                     waiting.append(item)
-            while not closing and len(waiting) < self.max_group * 2:
-                try:
-                    item = self._queue.get_nowait()
-                except Empty:
-                    break
-                if item is None:
-                    closing = True  # every batch was queued before it: none left to take
-                else:
-                    waiting.append(item)
+            if not closing:
+                closing = gather(self._queue, waiting, self.max_group * 2)
             if not waiting:
                 if closing:
                     return

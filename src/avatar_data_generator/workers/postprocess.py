@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from queue import Empty, SimpleQueue
+from queue import SimpleQueue
 from typing import Any
 
 import orjson
@@ -25,6 +25,7 @@ from avatar_data_generator.generation.bio_audit import BioAudit, stride_for
 from avatar_data_generator.generation.population.realism import RealismAccumulator
 from avatar_data_generator.queue import RealismInputs, task_rows
 from avatar_data_generator.queue.dialect import json_param
+from avatar_data_generator.workers.completer import gather
 
 log = logging.getLogger(__name__)
 
@@ -90,36 +91,47 @@ def reports_of(
     except Exception as exc:
         return {task_id: _failed(task_id, exc) for task_id in task_ids}
     reports: dict[str, dict[str, Any]] = {}
-    for held, rows in (known or {}).items():
-        if held in inputs and inputs[held].stored == len(rows):
-            try:
-                reports[held] = _report(inputs[held], [rows])
-            except Exception as exc:
-                reports[held] = _failed(held, exc)
-    group: list[str] = []
-    size = 0
-    for task_id in [*(t for t in task_ids if t in inputs and t not in reports), None]:
-        stored = inputs[task_id].stored if task_id is not None else CHUNK
-        if group and (task_id is None or size + stored > CHUNK):
-            try:
-                with engine.connect() as conn:
-                    personas = queue.personas_of(conn, group)
-                for done in group:
-                    reports[done] = _report(inputs[done], [personas[done]])
-            except Exception as exc:
-                reports |= {done: _failed(done, exc) for done in group if done not in reports}
-            group, size = [], 0
-        if task_id is None:
-            break
-        if stored > CHUNK:
-            try:
-                reports[task_id] = _report(inputs[task_id], _chunks(engine, task_id))
-            except Exception as exc:
-                reports[task_id] = _failed(task_id, exc)
-        else:
-            group.append(task_id)
-            size += stored
+    for task_id, rows in (known or {}).items():
+        if task_id in inputs and inputs[task_id].stored == len(rows):
+            reports[task_id] = _guarded(task_id, inputs[task_id], [rows])
+    left = [t for t in task_ids if t in inputs and t not in reports]
+    for task_id in left:
+        if inputs[task_id].stored > CHUNK:  # read a chunk at a time (a lazy generator)
+            reports[task_id] = _guarded(task_id, inputs[task_id], _chunks(engine, task_id))
+    for group in _reads(left, inputs):
+        try:
+            with engine.connect() as conn:
+                personas = queue.personas_of(conn, group)
+        except Exception as exc:
+            reports |= {task_id: _failed(task_id, exc) for task_id in group}
+            continue
+        for task_id in group:
+            reports[task_id] = _guarded(task_id, inputs[task_id], [personas[task_id]])
     return reports
+
+
+def _guarded(task_id: str, inputs: RealismInputs, chunks: Iterable[Personas]) -> dict[str, Any]:
+    """A task's report, or why it could not be made (reading its chunks included)."""
+    try:
+        return _report(inputs, chunks)
+    except Exception as exc:
+        return _failed(task_id, exc)
+
+
+def _reads(task_ids: Sequence[str], inputs: Mapping[str, RealismInputs]) -> list[list[str]]:
+    """The small tasks (CHUNK personas or fewer) in groups read together, CHUNK at most each."""
+    groups: list[list[str]] = []
+    size = CHUNK + 1
+    for task_id in task_ids:
+        stored = inputs[task_id].stored
+        if stored > CHUNK:
+            continue
+        if size + stored > CHUNK:
+            groups.append([])
+            size = 0
+        groups[-1].append(task_id)
+        size += stored
+    return groups
 
 
 def postprocess_many(
@@ -167,10 +179,7 @@ class PostProcessor:
         self, task_id: str, context: dict[str, Any], personas: Personas | None = None
     ) -> None:
         """Post-process a task soon (at once, on the calling thread, after `close`); `personas`:
-        all it stored, when the caller holds them (as built for storing: made JSON here)."""
-        if personas is not None:
-            # As the database gives them back: the report must not depend on who read them.
-            personas = orjson.loads(json_param(personas))
+        all it stored, when the caller holds them (as built for storing)."""
         with self._idle:
             closed = self._closed
             if not closed:
@@ -211,16 +220,7 @@ class PostProcessor:
             if item is None:
                 return
             group = [item]
-            stop = False
-            while len(group) < self.max_group:
-                try:
-                    item = self._queue.get_nowait()
-                except Empty:
-                    break
-                if item is None:
-                    stop = True  # every task was queued before it: none left to take
-                    break
-                group.append(item)
+            stop = gather(self._queue, group, self.max_group)
             self._process(group)
             with self._idle:
                 self._pending -= len(group)
@@ -230,8 +230,10 @@ class PostProcessor:
 
     def _process(self, group: list[_Item]) -> None:
         ids = list(dict.fromkeys(task_id for task_id, _, _ in group))
-        known = {task_id: rows for task_id, _, rows in group if rows is not None}
         try:
+            # Made JSON as the database gives them back: the report must not depend on who
+            # read them. Here, not in `submit`, which runs on a thread that stores batches.
+            known = {t: orjson.loads(json_param(rows)) for t, _, rows in group if rows is not None}
             seconds = postprocess_many(self.engine, ids, known)
         except Exception:
             # The tasks stay `data-generated`; housekeeping completes them after its grace.
