@@ -53,12 +53,14 @@ def run(quick: bool) -> dict[str, Any]:
                 prepared.append((batch, list(map(storage_row, outcome.personas, outcome.keys))))
             t_validated = time.perf_counter()
             by_task = {t: [p for p in prepared if p[0].task_id == t] for t in task_ids}
-            written = _store(engine, owner, by_task[task_ids[0]])
+            ratio = float(app.config["MAX_TOPUP_RATIO"])  # the worker's top-up budget
+            written = _store(engine, owner, by_task[task_ids[0]], ratio)
             t_stored = time.perf_counter()
             # The two other tasks, each on its own thread: finishes of one task queue on its
             # row lock by design, finishes of different tasks do not.
             t_parallel = time.perf_counter()
-            parallel_written = _store_parallel(engine, owner, [by_task[t] for t in task_ids[1:]])
+            shares = [by_task[t] for t in task_ids[1:]]
+            parallel_written = _store_parallel(engine, owner, shares, ratio)
             t_parallel_done = time.perf_counter()
             engine.dispose()
     store_s = t_stored - t_validated
@@ -78,7 +80,7 @@ def run(quick: bool) -> dict[str, Any]:
     }
 
 
-def _store(engine: Any, owner: str, prepared: list[Any]) -> int:
+def _store(engine: Any, owner: str, prepared: list[Any], ratio: float) -> int:
     """Finish each batch in its own transaction, as a worker thread does; personas written."""
     from avatar_data_generator import queue
 
@@ -87,7 +89,7 @@ def _store(engine: Any, owner: str, prepared: list[Any]) -> int:
         with engine.begin() as conn:
             # As the worker does: a persona dropped as a duplicate of an earlier batch's queues a
             # top-up; with no budget the task would fail and every later batch store nothing.
-            budget = queue.topup_budget(batch.requested, batch.batch_size, 0.5)
+            budget = queue.topup_budget(batch.requested, batch.batch_size, ratio)
             finished = queue.finish_batch(
                 conn, batch, owner, rows, duration=0.0, topup_budget=budget
             )
@@ -95,10 +97,10 @@ def _store(engine: Any, owner: str, prepared: list[Any]) -> int:
     return written
 
 
-def _store_parallel(engine: Any, owner: str, shares: list[list[Any]]) -> int:
+def _store_parallel(engine: Any, owner: str, shares: list[list[Any]], ratio: float) -> int:
     """Each share on its own thread at once."""
     with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-        return sum(pool.map(lambda share: _store(engine, owner, share), shares))
+        return sum(pool.map(lambda share: _store(engine, owner, share, ratio), shares))
 
 
 if __name__ == "__main__":

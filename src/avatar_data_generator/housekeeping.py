@@ -25,7 +25,7 @@ from avatar_data_generator import events, queue
 from avatar_data_generator.db import db, writing
 from avatar_data_generator.queue import prune as prune_sql
 from avatar_data_generator.queue.locks import advisory_unlock, try_advisory_lock
-from avatar_data_generator.workers.postprocess import postprocess
+from avatar_data_generator.workers.postprocess import postprocess_many
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,7 @@ class Housekeeper:
             with engine.begin() as conn:
                 settled = queue.settle_stranded_tasks(conn, grace)
                 waiting = queue.waiting_postprocessing(conn, grace)
-            for task_id in dict.fromkeys([*(t.task_id for t in settled), *waiting]):
-                postprocess(engine, task_id)
+            postprocess_many(engine, list(dict.fromkeys([*(t.task_id for t in settled), *waiting])))
         except Exception as exc:
             log.error("[ERROR] Housekeeping could not look for stranded tasks: %s", exc)
             return []

@@ -33,8 +33,8 @@ def test_finish_is_fenced_and_a_replay_writes_nothing(make_app: AppFactory, any_
     assert (row.generated, row.batches_done, row.status) == (3, 1, "data-generated")
     assert row.started_at is not None and row.finished_at is None  # post-processing is next
     with app.app_context(), db.engine.begin() as conn:
-        seconds = queue.complete_task(conn, task_id, {"violations": {}})
-        assert queue.complete_task(conn, task_id, {}) is None  # once only
+        seconds = queue.complete_tasks(conn, {task_id: {"violations": {}}})[task_id]
+        assert queue.complete_tasks(conn, {task_id: {}})[task_id] is None  # once only
     done_row = task_row(app, task_id)
     assert done_row.status == "completed" and done_row.finished_at >= done_row.started_at
     assert seconds is not None and seconds >= 0

@@ -39,7 +39,6 @@ from avatar_data_generator.queue.claim import (
 )
 from avatar_data_generator.queue.completion import (
     RealismInputs,
-    complete_task,
     complete_tasks,
     personas_of,
     realism_inputs,
@@ -89,7 +88,6 @@ __all__ = [
     "batch_counts",
     "cancel_task",
     "claim_batches",
-    "complete_task",
     "complete_tasks",
     "fail_batch",
     "fail_task",

@@ -116,13 +116,6 @@ def complete_tasks(
     return out
 
 
-def complete_task(
-    conn: Connection, task_id: str, realism: dict[str, Any] | None = None
-) -> float | None:
-    """`complete_tasks` for one task."""
-    return complete_tasks(conn, {task_id: realism})[task_id]
-
-
 def _complete_one(conn: Connection, task_id: str, realism: dict[str, Any] | None) -> Any:
     """One task completed on SQLite, where the transaction holds the write lock."""
     clock = Clock(conn)

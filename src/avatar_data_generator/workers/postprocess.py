@@ -140,6 +140,8 @@ def postprocess_many(
     """Write each task's realism report and complete it; the seconds since each started (None
     for a task that was not waiting for it). A report that cannot be made does not keep its
     task from completing: it says why instead."""
+    if not task_ids:
+        return {}
     reports = reports_of(engine, task_ids, known)
     with engine.begin() as conn:
         return queue.complete_tasks(conn, {t: reports.get(t) for t in task_ids})
