@@ -32,6 +32,15 @@ DEFAULT_URLS = (
 )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test a stale compiled generator: its extension modules would hide the edits."""
+    from tools.compile_generation import stale
+
+    old = stale()
+    if old:
+        pytest.exit(f"compiled modules older than their sources (run `make compiled`): {old}", 2)
+
+
 def _admin_conninfo(url: str) -> str:
     return str(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
 

@@ -46,23 +46,25 @@ class Slots(dict[str, str]):
                 value = "" if head == _ENDING[1] else self.end
         elif head == "~":
             low = self[key[1:]]
-            value = _KEYS.get(low)  # type: ignore[assignment]
-            if value is None:
-                value = reader_key(low)
+            known = _KEYS.get(low)
+            if known is None:
+                known = reader_key(low)
                 if len(_KEYS) >= MEMO_MAX:
                     _KEYS.clear()
-                _KEYS[low] = value
+                _KEYS[low] = known
+            value = known
         elif head.isupper():
             low = self[head.lower() + key[1:]]
             if self.lang in _OWN_CAPITALS:
                 value = grammar.cap(low, self.lang)
             else:
-                value = _CAPS.get(low)  # type: ignore[assignment]
-                if value is None:
-                    value = low[:1].upper() + low[1:]
+                known = _CAPS.get(low)
+                if known is None:
+                    known = low[:1].upper() + low[1:]
                     if len(_CAPS) >= MEMO_MAX:
                         _CAPS.clear()
-                    _CAPS[low] = value
+                    _CAPS[low] = known
+                value = known
         elif key == "ilist":
             value = grammar.join_list([self[s] for s in self.listed], self.lang)
             self._ends(key, value)

@@ -152,9 +152,9 @@ def _titles() -> tuple[dict[str, str], int, tuple[tuple[str, str], ...]]:
                 if lang.split("-")[0] in ("ja", "ko", "zh"):
                     cjk.append((fold(form).replace(" ", ""), occ.key))
     for stage, by_lang in table("labels")["stages"].items():
-        for forms in by_lang.values():
-            for form in forms if isinstance(forms, list) else [forms]:
-                out.setdefault(_key(form), "pupil" if stage == "pupil_upper" else stage)
+        for labels in by_lang.values():
+            for label in labels if isinstance(labels, list) else [labels]:
+                out.setdefault(_key(label), "pupil" if stage == "pupil_upper" else stage)
     longest = max(len(t.split(" ")) for t in out)
     cjk.sort(key=lambda t: -len(t[0]))
     return out, longest, tuple(cjk)
