@@ -43,7 +43,7 @@ $(COMPILED_STAMP): $(GENERATION_SOURCES) | $(STAMP)
 ifeq ($(COMPILE),1)
 	$(BIN)/python -c "import mypyc, setuptools" 2>/dev/null || $(BIN)/pip install --quiet --require-hashes -r $(BUILD_LOCK)
 	@echo "compiling the generator with mypyc (about 2 minutes the first time)"
-	$(BIN)/python tools/compile_generation.py >$(VENV)/compile.log 2>&1 \
+	@$(BIN)/python tools/compile_generation.py >$(VENV)/compile.log 2>&1 \
 		|| { $(BIN)/python tools/compile_generation.py --clean; \
 		     echo "compiling failed (see $(VENV)/compile.log; a C compiler and Python headers are needed): the pure-Python generator runs, slower"; }
 else

@@ -35,7 +35,9 @@ _S0, _S1, _S2 = (SUFFIX + str(k) for k in range(3))
 _P0, _P1, _P2 = (PREFIX + str(k) for k in range(3))
 
 
-@dataclass(slots=True)
+# init=False: mypyc compiles a written __init__ and leaves a dataclass's generated one to
+# Python (five times as slow for each object, one per persona).
+@dataclass(slots=True, init=False)
 class Person:
     """One person as the bio writer sees them."""
 
@@ -51,6 +53,34 @@ class Person:
     tags: list[str]  # hashtags of the first three interests (shared: copy before changing)
     field_tag: str | None  # the field's hashtag (LinkedIn), if the person has a field
     saves: tuple[int, int, int]  # what each of `marks` takes off the length (one grapheme)
+
+    def __init__(
+        self,
+        lex: Lexicon,
+        sex: str,
+        slots: Slots,
+        stage: str,
+        lacks: int,
+        family: str | None,
+        keys: tuple[str, ...],
+        field: str | None,
+        marks: tuple[str, str, str],
+        tags: list[str],
+        field_tag: str | None,
+        saves: tuple[int, int, int],
+    ) -> None:
+        self.lex = lex
+        self.sex = sex
+        self.slots = slots
+        self.stage = stage
+        self.lacks = lacks
+        self.family = family
+        self.keys = keys
+        self.field = field
+        self.marks = marks
+        self.tags = tags
+        self.field_tag = field_tag
+        self.saves = saves
 
 
 _TAGS: dict[tuple[str, tuple[str, ...]], list[str]] = {}

@@ -56,9 +56,10 @@ _EMPLOYED, _RETIRED = STAGES.index("employed"), STAGES.index("retired")
 _NS, _NE = len(STAGES), len(EDUCATION)
 
 
-# Not frozen: a frozen dataclass sets each of its 28 fields through object.__setattr__, and
-# mypyc leaves its __init__ to Python: one in twenty of a persona's microseconds, measured.
-@dataclass(slots=True)
+# Not frozen, and its __init__ written out: mypyc compiles a written __init__ but leaves a
+# dataclass's generated one to Python, and a frozen one sets each of the 28 fields through
+# object.__setattr__ (together about one in twenty of a persona's microseconds, measured).
+@dataclass(slots=True, init=False)
 class PersonFacts:
     """The sampled facts of one person (texts in the country's main language)."""
 
@@ -90,6 +91,66 @@ class PersonFacts:
     username: str
     email: str
     language: str
+
+    def __init__(
+        self,
+        country_code: str,
+        country: str,
+        region: str,
+        city: str,
+        nationality: str,
+        foreign_born: bool,
+        sex: str,
+        gender: str,
+        age: int,
+        date_of_birth: date,
+        life_stage: str,
+        education_level: str,
+        education: str,
+        occupation: str,
+        occupation_en: str,
+        occupation_key: str,
+        isco: str | None,
+        first_name: str,
+        last_name: str,
+        first_name_latin: str,
+        last_name_latin: str,
+        interests: tuple[str, ...],
+        interest_keys: tuple[str, ...],
+        big_five: dict[str, int],
+        personality: str,
+        username: str,
+        email: str,
+        language: str,
+    ) -> None:
+        self.country_code = country_code
+        self.country = country
+        self.region = region
+        self.city = city
+        self.nationality = nationality
+        self.foreign_born = foreign_born
+        self.sex = sex
+        self.gender = gender
+        self.age = age
+        self.date_of_birth = date_of_birth
+        self.life_stage = life_stage
+        self.education_level = education_level
+        self.education = education
+        self.occupation = occupation
+        self.occupation_en = occupation_en
+        self.occupation_key = occupation_key
+        self.isco = isco
+        self.first_name = first_name
+        self.last_name = last_name
+        self.first_name_latin = first_name_latin
+        self.last_name_latin = last_name_latin
+        self.interests = interests
+        self.interest_keys = interest_keys
+        self.big_five = big_five
+        self.personality = personality
+        self.username = username
+        self.email = email
+        self.language = language
 
     def as_persona(self) -> dict[str, Any]:
         """The persona fields of the contract (and the grounded ones) as JSON-ready values."""
