@@ -22,7 +22,9 @@ GENERATION = PACKAGE / "generation"
 # What runs for every persona (sampling, bios) and for every task (validation, realism
 # report). Providers that talk HTTP or pydantic, and package __init__ files, stay Python.
 COMPILED_DIRS = ("bios", "population")
-COMPILED_FILES = ("facts.py", "local.py", "graphemes.py", "sanitize.py", "identity.py")
+COMPILED_FILES = (
+    "facts.py", "local.py", "graphemes.py", "sanitize.py", "identity.py", "bio_audit.py",
+)  # fmt: skip
 GROUP = "avatar_data_generator_compiled"  # the shared library's name, instead of a hash
 
 

@@ -13,11 +13,23 @@ _ASCII = str.maketrans({
 })  # fmt: skip
 
 
+# Folded texts seen so far: the realism checks fold five fields of every persona, and cities,
+# names and demonyms recur. Bounded, cleared when full (a hostile answer may be all new text).
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 100_000
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive key with single spaces (Hangul stays composed)."""
-    norm = unicodedata.normalize("NFKD", text.casefold())
-    bare = unicodedata.normalize("NFC", "".join(c for c in norm if not unicodedata.combining(c)))
-    return _SPACES.sub(" ", bare).strip()
+    got = _FOLDED.get(text)
+    if got is None:
+        norm = unicodedata.normalize("NFKD", text.casefold())
+        kept = "".join(c for c in norm if not unicodedata.combining(c))
+        got = _SPACES.sub(" ", unicodedata.normalize("NFC", kept)).strip()
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[text] = got
+    return got
 
 
 _TOKEN = re.compile(r"[^\s,;:!?()\[\]{}/|.\"«»“”„]+")
