@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     first = json.dumps(provider.generate(requests[1 % batches]).items, ensure_ascii=False)
     again = json.dumps(LocalProvider({}).generate(requests[1 % batches]).items, ensure_ascii=False)
-    # About as long a run as the local one (Faker is about a third as fast): a best of several
-    # short runs catches a quiet spell of the shared machine more often than one of long runs.
+    # About as long a run as the local one (Faker is about a third as fast), so both bests are
+    # taken over windows of the same length on this bursty shared machine.
     faker_n = max(1000, n // 3)
     rates = _best_rates(
         {"local": generate_only, "pipeline": generate_and_validate,

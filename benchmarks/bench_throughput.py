@@ -39,32 +39,38 @@ CREATE INDEX IF NOT EXISTS bench_raw_jobs_pending ON bench_raw_jobs (id) WHERE s
 """
 
 
-def _job(row_id: int) -> str:
-    """A worker's work on a one-persona task besides the queue: persona, validation, realism
-    report (with the bio audit, as the post-processor makes it), as the JSON it stores."""
-    import orjson
+class _Job:
+    """A worker's work on a one-persona task besides the queue: the local provider's persona, its
+    validation, and its realism report as the post-processor makes it (on the persona as read
+    back: JSON), ending in the JSON it stores."""
 
-    from avatar_data_generator.generation.base import BatchRequest
-    from avatar_data_generator.generation.bio_audit import BioAudit, stride_for
-    from avatar_data_generator.generation.bio_settings import default_bio_settings
-    from avatar_data_generator.generation.local import LocalProvider
-    from avatar_data_generator.generation.pipeline import validate_batch
-    from avatar_data_generator.generation.population.realism import RealismAccumulator
+    def __init__(self) -> None:
+        from avatar_data_generator.generation.bio_settings import default_bio_settings
+        from avatar_data_generator.generation.local import LocalProvider
 
-    settings = default_bio_settings()
-    request = BatchRequest(f"raw-{row_id}", 0, 1, "en", settings, seed=row_id)
-    personas = validate_batch(request, LocalProvider({}).generate(request)).personas
-    realism = RealismAccumulator(int(settings["age_min"]), int(settings["age_max"]))
-    bios = BioAudit(None, stride_for(len(personas), len(settings["platforms"])))
-    realism.add(personas)
-    bios.add(personas)
-    report = realism.report() | bios.report()
-    return orjson.dumps({"personas": personas, "report": report}, default=str).decode()
+        self.settings = default_bio_settings()
+        self.provider = LocalProvider({})
+
+    def __call__(self, row_id: int) -> str:
+        import orjson
+
+        from avatar_data_generator.generation.base import BatchRequest
+        from avatar_data_generator.generation.pipeline import validate_batch
+        from avatar_data_generator.queue import RealismInputs
+        from avatar_data_generator.workers.postprocess import task_report
+
+        request = BatchRequest(f"raw-{row_id}", 0, 1, "en", self.settings, seed=row_id)
+        personas = validate_batch(request, self.provider.generate(request)).personas
+        stored = orjson.loads(orjson.dumps(personas, default=str))
+        report = task_report(RealismInputs(self.settings, {}, len(stored)), [stored])
+        return orjson.dumps({"personas": stored, "report": report}).decode()
 
 
 def _raw_loop(conninfo: str, start: Any, warm: int = 0) -> None:
-    for i in range(warm):  # as the workers' first round warms them (tables, model, recipes)
-        _job(10**9 + i)
+    job = _Job() if warm else None
+    if job is not None:
+        for i in range(warm):  # as the workers' first round warms them (tables, model, recipes)
+            job(10**9 + i)
     with psycopg.connect(conninfo) as conn:
         start.wait()  # every process connected: they begin together
         while True:
@@ -75,7 +81,7 @@ def _raw_loop(conninfo: str, start: Any, warm: int = 0) -> None:
                 ).fetchone()
                 if row is None:
                     return
-                payload = _job(row[0]) if warm else None
+                payload = job(row[0]) if job is not None else None
                 conn.execute(
                     "UPDATE bench_raw_jobs SET status = 'done', claimed_at = coalesce(claimed_at,"
                     " clock_timestamp()), done_at = clock_timestamp(),"

@@ -41,7 +41,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "pickup_latency_p99_ms": ("<", 100),
     # The queue's overhead: against a bare SKIP LOCKED loop doing the same per-task work. Since
     # #13 a one-persona task's own work (grounded persona, validation, realism report) is most of
-    # its cost, and against the empty loop even the bare loop with that work reaches only ~0.37;
+    # its cost, and against the empty loop even the bare loop with that work reached only 0.33-0.37;
     # `throughput_ratio_vs_raw` (no longer a goal) is still reported.
     "throughput_ratio_vs_raw_with_job": (">=", 0.35),
     "utilization_wall_over_ideal": ("<=", 1.1),

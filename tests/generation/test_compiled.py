@@ -65,3 +65,25 @@ def test_compiled_and_source_modules_give_the_same_bytes() -> None:
     assert str(sources["file"]).endswith(".py")
     assert len(json.dumps(compiled["out"])) > 100_000  # 240 personas with their bios and reports
     assert compiled["out"] == sources["out"]
+
+
+@pytest.mark.skipif(
+    local.__file__ is None or local.__file__.endswith(".py"),
+    reason="the generator is not compiled here: no build to go stale",
+)
+def test_an_edited_source_makes_its_build_stale() -> None:
+    """An edit after the build (a newer source) is what the suite refuses to run on."""
+    import os
+
+    from tools.compile_generation import stale
+
+    source = Path(local.__file__).with_name("local.py")
+    before = source.stat()
+    assert stale() == []
+    try:
+        later = Path(str(local.__file__)).stat().st_mtime + 60  # saved after the build
+        os.utime(source, (before.st_atime, later))
+        assert [Path(p).name for p in stale()] == [Path(str(local.__file__)).name]
+    finally:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert stale() == []

@@ -38,7 +38,9 @@ MAX_GROUP = 64
 Personas = Sequence[dict[str, Any]]
 
 
-def _report(inputs: RealismInputs, chunks: Iterable[Sequence[dict[str, Any]]]) -> dict[str, Any]:
+def task_report(
+    inputs: RealismInputs, chunks: Iterable[Sequence[dict[str, Any]]]
+) -> dict[str, Any]:
     """The realism report of a task's personas, given a chunk at a time."""
     settings, provenance, stored = inputs
     as_of = provenance.get("as_of")
@@ -72,7 +74,7 @@ def realism_of(engine: Engine, task_id: str) -> dict[str, Any]:
     """The realism report of a task's stored personas."""
     with engine.connect() as conn:
         inputs = queue.realism_inputs(conn, [task_id])[task_id]
-    return _report(inputs, _chunks(engine, task_id))
+    return task_report(inputs, _chunks(engine, task_id))
 
 
 def _failed(task_id: str, exc: Exception) -> dict[str, Any]:
@@ -113,7 +115,7 @@ def reports_of(
 def _guarded(task_id: str, inputs: RealismInputs, chunks: Iterable[Personas]) -> dict[str, Any]:
     """A task's report, or why it could not be made (reading its chunks included)."""
     try:
-        return _report(inputs, chunks)
+        return task_report(inputs, chunks)
     except Exception as exc:
         return _failed(task_id, exc)
 
