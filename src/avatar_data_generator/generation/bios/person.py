@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +17,7 @@ from avatar_data_generator.generation.population import (
     occupation_title,
     trait_words,
 )
-from avatar_data_generator.generation.population.draw import Rand
+from avatar_data_generator.generation.population.draw import Rand, bisect_floats
 from avatar_data_generator.generation.population.text import fold
 
 _SHOWN_EDUCATION = frozenset(
@@ -50,7 +49,7 @@ class Person:
     keys: tuple[str, ...]  # interest keys, the mentioned ones first
     field: str | None
     marks: tuple[str, str, str]  # emoji of the role, the first interest, the family line
-    tags: list[str]  # hashtags of the first three interests (shared: copy before changing)
+    tags: list[str]  # hashtags of the first three interests
     field_tag: str | None  # the field's hashtag (LinkedIn), if the person has a field
     saves: tuple[int, int, int]  # what each of `marks` takes off the length (one grapheme)
 
@@ -83,19 +82,24 @@ class Person:
         self.saves = saves
 
 
-_TAGS: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+# Per language tag, each interest's hashtag ('' when it has none): a memo per interest, not per
+# person's three (their orders and mixes hardly recur).
+_TAGS: dict[str, dict[str, str]] = {}
 
 
 def _tags(tag: str, keys: tuple[str, ...]) -> list[str]:
-    """The hashtags of up to three interests (shared: callers copy before changing them)."""
-    memo = (tag, keys)
-    got = _TAGS.get(memo)
-    if got is None:
-        got = [t for t in (decor.interest_tag(k, tag) for k in keys) if t]
-        if len(_TAGS) >= MEMO_MAX:
-            _TAGS.clear()
-        _TAGS[memo] = got
-    return got
+    """The hashtags of up to three interests."""
+    known = _TAGS.get(tag)
+    if known is None:
+        known = _TAGS[tag] = {}
+    out = []
+    for key in keys:
+        got = known.get(key)
+        if got is None:
+            got = known[key] = decor.interest_tag(key, tag)
+        if got:
+            out.append(got)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -233,7 +237,7 @@ def person(facts: PersonFacts, tag: str, rand: Rand) -> Person:
     listed = _LISTED[int(x)]
     keys = keys[start:] + keys[:start]
     cum, names = _family_table(facts.age, stage, "pets" in keys)
-    i = bisect_right(cum, x - int(x))
+    i = bisect_floats(cum, x - int(x))
     family = names[i] if i < len(names) else None
     age = facts.age if facts.life_stage == "pupil" else 30  # only a pupil's word depends on age
     field, field_name, role, role_slots, role_codes, field_tag = _role(

@@ -9,13 +9,12 @@ from avatar_data_generator.generation.bios.person import Person
 from avatar_data_generator.generation.bios.recipes import (
     CLOSE,
     TONE_MARK,
-    Getter,
     Line,
     Lines,
     Plan,
     Recipe,
+    render,
 )
-from avatar_data_generator.generation.bios.slots import Slots
 from avatar_data_generator.generation.population.draw import Rand
 
 # What a build whose core alone is too long leaves: the core's templates, its emoji, the emoji
@@ -58,10 +57,10 @@ class Tags:
 
 def _mark(p: Person, line: Line, tone: str) -> str:
     """A line's emoji: the person's (role, interest, family), the tone's or the unit's."""
-    code = line[4]
+    code = line[3]
     if code < CLOSE:
         return p.marks[code]
-    return tone if code == CLOSE else line[5]
+    return tone if code == CLOSE else line[4]
 
 
 # The hot path of every bio, kept in one function on purpose: a call per step costs more than
@@ -99,16 +98,14 @@ def build(  # noqa: C901
     n = len(keys)
     c = i % n
     i //= n
-    fmt, get = keys[c]
-    key = fmt % get(slots) if get else fmt
+    key = render(keys[c], slots)
     old = seen.keys
     if old:
         joined = seen.joined
         step = 1
         while step < n and (key.startswith(old) or "\0" + key in joined):
             c = (c + 1) % n
-            fmt, get = keys[c]
-            key = fmt % get(slots) if get else fmt
+            key = render(keys[c], slots)
             step += 1
     seen.keys = (*old, key)
     seen.joined += "\0" + key
@@ -116,7 +113,7 @@ def build(  # noqa: C901
     if place:  # the tone's emoji, after (1) or before (2) its line
         slots[TONE_MARK] = p.lex.esp + tone if place == 1 else tone + p.lex.esp
     core = r.cores[style][c]
-    said = core[2]
+    said = core[1]
     kept = []
     texts = []
     skips: list[Lines] | None = None  # the steps left without a line (each line repeats)
@@ -128,19 +125,18 @@ def build(  # noqa: C901
             d = i % n
             i //= n
             line = lines[d]
-            if line[2] & said:
+            if line[1] & said:
                 for k in range(1, n):
                     line = lines[(d + k) % n]
-                    if not line[2] & said:
+                    if not line[1] & said:
                         break
                 else:
                     if skips is None:
                         skips = []
                     skips.append(lines)
                     continue
-            said |= line[2]
-        get = line[1]
-        texts.append(line[0] % get(slots) if get else line[0])
+            said |= line[1]
+        texts.append(render(line[0], slots))
         kept.append(line)
     if skips is not None and style:
         if style == 2 and skips[0] is r.orders[2][0]:  # the emoji's line is left out
@@ -166,7 +162,7 @@ def _less(weights: tuple[int, int, int, int, int], skips: list[Lines]) -> tuple[
     """The emoji weights of a style-1 recipe without the emoji of the steps left out."""
     w = list(weights)
     for lines in skips:
-        code, static = lines[0][4], lines[0][5]
+        code, static = lines[0][3], lines[0][4]
         if code < CLOSE:
             w[code] -= 1
         elif code == CLOSE:
@@ -174,10 +170,6 @@ def _less(weights: tuple[int, int, int, int, int], skips: list[Lines]) -> tuple[
         elif static:
             w[3] -= len(static) - 1
     return tuple(w)
-
-
-def _render(slots: Slots, fmt: str, get: Getter) -> str:
-    return fmt % get(slots) if get else fmt
 
 
 def _marks(p: Person, kept: list[Line], tone: str, style: int) -> list[str]:
@@ -188,7 +180,7 @@ def _marks(p: Person, kept: list[Line], tone: str, style: int) -> list[str]:
 
 def _failed(r: Recipe, p: Person, kept: list[Line], tone: str, style: int, ntags: int) -> Failed:
     """What the fallback needs of a recipe whose core alone is too long."""
-    core = next(line for line in kept if line[3] == 0)
+    core = next(line for line in kept if line[2] == 0)
     return r.raw, _mark(p, core, tone) if style else "", style, ntags
 
 
@@ -197,9 +189,9 @@ def _shrink(
     limit: int,
 ) -> str | None:  # fmt: skip
     """A bio too long as drawn: lines, then emoji dropped."""
-    texts = [_render(p.slots, line[6], line[7]) for line in kept]
+    texts = [render(line[5], p.slots) for line in kept]
     marks = _marks(p, kept, tone, style)
-    text = shrink(p.lex, r.mode, texts, marks, [line[3] for line in kept], r.joiner, style, limit)
+    text = shrink(p.lex, r.mode, texts, marks, [line[2] for line in kept], r.joiner, style, limit)
     if text is None:
         seen.failed = _failed(r, p, kept, tone, style, ntags)
     return text
@@ -211,9 +203,9 @@ def _uneven(
 ) -> str | None:  # fmt: skip
     """A bio whose first line is left out, so its emoji goes to the next: lines written one by one
     and fitted."""
-    texts = [_render(p.slots, line[6], line[7]) for line in kept]
+    texts = [render(line[5], p.slots) for line in kept]
     marks = _marks(p, kept, tone, style)
-    prios = [line[3] for line in kept]
+    prios = [line[2] for line in kept]
     text = fit(p.lex, r.mode, texts, marks, prios, r.joiner, style, tags.tags[:ntags], limit)
     if text is None:
         seen.failed = _failed(r, p, kept, tone, style, ntags)

@@ -3,10 +3,6 @@ that carry their punctuation, separators and emoji slots."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from operator import itemgetter
-from typing import Any
-
 from avatar_data_generator.generation.bios import decor
 from avatar_data_generator.generation.bios.decor import reader_key
 from avatar_data_generator.generation.bios.fitting import BAR, ENDS, LINES, SENT
@@ -75,15 +71,15 @@ SUFFIX, PREFIX, TONE_MARK = "\x01s", "\x01p", "\x01c"
 #: value has one (an empty value: unless the text before it has one, END_AFTER).
 END, END_AFTER = "\x02", "\x03"
 
-# A text compiled for `%`: the format with its slots' values taken by one itemgetter (None
-# when it has no slot: the format is the text). Cheaper than str.format_map, which makes and
-# hashes every slot's name anew.
-Getter = Callable[[Mapping[str, str]], Any] | None
-Compiled = tuple[str, Getter]
-# A line as written in its place: (format, getter, mentions, priority, emoji kind, static
-# emoji, format and getter without the emoji). Mentions stop a bio saying a thing twice; the
-# rest serves the rare paths that shorten a bio or leave a line out.
-Line = tuple[str, Getter, int, int, int, str, str, Getter]
+# A text compiled for writing: its literal texts at the even places and the names of its
+# slots at the odd ones (('Hi, ', 'name', '!')), joined with the slots' values by `render`.
+# Cheaper than a `%` format and an itemgetter, which parse the format on every call, and than
+# str.format_map, which makes and hashes every slot's name anew.
+Text = tuple[str, ...]
+# A line as written in its place: (text, mentions, priority, emoji kind, static emoji, text
+# without the emoji). Mentions stop a bio saying a thing twice; the rest serves the rare paths
+# that shorten a bio or leave a line out.
+Line = tuple[Text, int, int, int, str, Text]
 Lines = tuple[Line, ...]
 Piece = tuple[bool, str]  # (is a slot, slot name or literal text)
 
@@ -103,13 +99,28 @@ def pieces(template: str) -> list[Piece]:
     return out
 
 
-def compile_pieces(parts: list[Piece]) -> Compiled:
-    """Pieces as a `%` format and the getter of its slots' values."""
-    names = [text for slot, text in parts if slot]
-    if not names:
-        return "".join(text for _, text in parts), None
-    fmt = "".join("%s" if slot else text.replace("%", "%%") for slot, text in parts)
-    return fmt, itemgetter(*names)
+def compile_pieces(parts: list[Piece]) -> Text:
+    """Pieces as literal texts around slot names ('' where two slots meet)."""
+    out = [""]
+    for slot, text in parts:
+        if slot:
+            out.append(text)
+            out.append("")
+        else:
+            out[-1] += text
+    return tuple(out)
+
+
+def render(text: Text, slots: dict[str, str]) -> str:
+    """A compiled text written with the slots' values (looked up in order)."""
+    n = len(text)
+    if n == 1:
+        return text[0]
+    out = [text[0]]
+    for k in range(1, n, 2):
+        out.append(slots[text[k]])
+        out.append(text[k + 1])
+    return "".join(out)
 
 
 class Recipe:
@@ -122,7 +133,7 @@ class Recipe:
     __slots__ = ("cores", "joiner", "keys", "mode", "orders", "raw", "size", "weights")
 
     def __init__(
-        self, mode: int, joiner: str, keys: tuple[Compiled, ...], cores: tuple[Lines, ...],
+        self, mode: int, joiner: str, keys: tuple[Text, ...], cores: tuple[Lines, ...],
         orders: tuple[tuple[Lines | None, ...], ...],
         weights: tuple[tuple[int, int, int, int, int], ...], raw: tuple[tuple[str, int], ...],
     ) -> None:  # fmt: skip
@@ -203,8 +214,8 @@ def _recipe(
             for raw, mentions in lex.usable(cat, lacks):
                 plain = written(lex, mode, sep, raw)
                 shown = (plain + piece if after else piece + plain) if decorated else plain
-                line = (*compile_pieces(shown), mentions, prio, code, static)
-                lines.append((*line, *compile_pieces(plain)))
+                text = compile_pieces(shown)
+                lines.append((text, mentions, prio, code, static, compile_pieces(plain)))
             if j == at:
                 cores.append(tuple(lines))
                 order.append(None)

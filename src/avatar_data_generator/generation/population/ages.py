@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from datetime import date
 from functools import cache, lru_cache
 from math import fsum  # correctly rounded: the same on every Python (3.12 changed sum())
 
+from avatar_data_generator.generation.population.draw import bisect_floats
 from avatar_data_generator.generation.population.tables import table
 
 AGE_MIN, AGE_MAX = 13, 100  # the range a task may ask for
@@ -62,7 +62,7 @@ def draw_age(cum: tuple[float, ...], age_min: int, age_max: int, u: float) -> in
     """An age in [age_min, age_max] from one sex's cumulative pyramid."""
     lo = cum[age_min - 1] if age_min > 0 else 0.0
     x = lo + u * (cum[age_max] - lo)
-    a = bisect_right(cum, x)
+    a = bisect_floats(cum, x)
     return age_min if a < age_min else age_max if a > age_max else a
 
 
@@ -119,3 +119,18 @@ def _years_back(d: date, years: int) -> date:
 def age_on(today: date, born: date) -> int:
     """Completed years on `today`."""
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+# Birth dates as ISO texts: a century holds 36,525 days, so they recur, and date.isoformat
+# costs almost as much as building the rest of a persona's dict.
+_ISO: dict[date, str] = {}
+
+
+def iso_date(day: date) -> str:
+    """`day.isoformat()`, kept for the next person born that day."""
+    got = _ISO.get(day)
+    if got is None:
+        if len(_ISO) >= 100_000:
+            _ISO.clear()
+        got = _ISO[day] = day.isoformat()
+    return got

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
 Rand = Callable[[], float]
+
+
+def bisect_floats(cum: tuple[float, ...], x: float) -> int:
+    """bisect.bisect_right on a tuple of floats, the same index: compiled, it makes no generic
+    call and compares doubles, not objects."""
+    lo, hi = 0, len(cum)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if x < cum[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 class Cumulative:
@@ -32,12 +44,12 @@ class Cumulative:
 
     def pick(self, u: float) -> object:
         """The value whose cumulative interval holds u."""
-        i = bisect_right(self.cum, u)
+        i = bisect_floats(self.cum, u)
         return self.values[i if i < len(self.values) else -1]
 
     def index(self, u: float) -> int:
         """The index (into `values`) whose cumulative interval holds u."""
-        i = bisect_right(self.cum, u)
+        i = bisect_floats(self.cum, u)
         return i if i < len(self.values) else len(self.values) - 1
 
     def __len__(self) -> int:
@@ -58,5 +70,5 @@ def cumulate(weights: Iterable[float]) -> tuple[float, ...]:
 
 def pick_index(cum: tuple[float, ...], u: float) -> int:
     """Index of the interval of a normalised cumulative tuple that holds u."""
-    i = bisect_right(cum, u)
+    i = bisect_floats(cum, u)
     return i if i < len(cum) else len(cum) - 1

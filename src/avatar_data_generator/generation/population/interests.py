@@ -6,7 +6,7 @@ from bisect import bisect_right
 from functools import cache, lru_cache
 from typing import Any
 
-from avatar_data_generator.generation.population.draw import Rand, cumulate
+from avatar_data_generator.generation.population.draw import Rand, bisect_floats, cumulate
 from avatar_data_generator.generation.population.tables import table
 
 _TRIES = 24  # redraws allowed per slot when a drawn interest is already taken
@@ -69,7 +69,7 @@ def draw_interests(rand: Rand, cum: tuple[float, ...]) -> list[int]:
     chosen: list[int] = []
     for _ in range(n):
         for _ in range(_TRIES):
-            i = bisect_right(cum, rand())
+            i = bisect_floats(cum, rand())
             if i not in chosen:
                 chosen.append(i)
                 break

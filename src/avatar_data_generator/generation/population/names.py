@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from avatar_data_generator.generation.population.draw import cumulate
+from avatar_data_generator.generation.population.draw import bisect_floats, cumulate
 from avatar_data_generator.generation.population.tables import SUPPORTED, table
 from avatar_data_generator.generation.population.text import ascii_fold, fold
 
@@ -112,12 +112,12 @@ def name_table(code: str) -> NameTable:
 def draw_first(names: NameTable, sex: int, birth_year: int, u: float) -> Name:
     """A first name of this sex (0 female, 1 male) for someone born in birth_year."""
     cum, pool = names.first[sex][bisect_right(names.cohorts, birth_year)]
-    return pool[bisect_right(cum, u)]
+    return pool[bisect_floats(cum, u)]
 
 
 def draw_surname(names: NameTable, sex: int, u: float) -> Name:
     """A surname in the form of this sex."""
-    return names.surnames[bisect_right(names.surname_cum, u)][sex]
+    return names.surnames[bisect_floats(names.surname_cum, u)][sex]
 
 
 @cache

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from functools import cache, lru_cache
 from typing import Any
 
-from avatar_data_generator.generation.population.draw import Rand
+from avatar_data_generator.generation.population.draw import Rand, bisect_floats
 from avatar_data_generator.generation.population.tables import table
 
 TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
@@ -46,11 +45,11 @@ def draw_big_five(rand: Rand, sex: str, age: int) -> dict[str, int]:
     t = _score_tables()
     o, c, e, a, n = offsets(sex, age)
     return {
-        "openness": bisect_right(t[o + _SPAN], rand()),
-        "conscientiousness": bisect_right(t[c + _SPAN], rand()),
-        "extraversion": bisect_right(t[e + _SPAN], rand()),
-        "agreeableness": bisect_right(t[a + _SPAN], rand()),
-        "neuroticism": bisect_right(t[n + _SPAN], rand()),
+        "openness": bisect_floats(t[o + _SPAN], rand()),
+        "conscientiousness": bisect_floats(t[c + _SPAN], rand()),
+        "extraversion": bisect_floats(t[e + _SPAN], rand()),
+        "agreeableness": bisect_floats(t[a + _SPAN], rand()),
+        "neuroticism": bisect_floats(t[n + _SPAN], rand()),
     }
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from functools import cache, lru_cache
 
-from avatar_data_generator.generation.population.draw import cumulate
+from avatar_data_generator.generation.population.draw import bisect_floats, cumulate
 from avatar_data_generator.generation.population.tables import SUPPORTED, table
 from avatar_data_generator.generation.population.text import fold
 
@@ -22,7 +21,7 @@ def city_table(code: str) -> tuple[tuple[float, ...], tuple[tuple[str, str], ...
 def draw_city(code: str, u: float) -> tuple[str, str]:
     """(city, region) drawn by population."""
     cum, cities = city_table(code)
-    return cities[bisect_right(cum, u)]
+    return cities[bisect_floats(cum, u)]
 
 
 @lru_cache(maxsize=1)

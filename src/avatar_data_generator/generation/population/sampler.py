@@ -11,7 +11,7 @@ from typing import Any
 
 from avatar_data_generator.generation.population import ages as _ages
 from avatar_data_generator.generation.population.countries import UnknownCountry, country
-from avatar_data_generator.generation.population.draw import Rand, cumulate
+from avatar_data_generator.generation.population.draw import Rand, bisect_floats, cumulate
 from avatar_data_generator.generation.population.education import education_table
 from avatar_data_generator.generation.population.handles import make_handles
 from avatar_data_generator.generation.population.interests import (
@@ -156,7 +156,7 @@ class PersonFacts:
         """The persona fields of the contract (and the grounded ones) as JSON-ready values."""
         return {
             "first_name": self.first_name, "last_name": self.last_name, "gender": self.gender,
-            "date_of_birth": self.date_of_birth.isoformat(), "age": self.age,
+            "date_of_birth": _ages.iso_date(self.date_of_birth), "age": self.age,
             "country": self.country, "city": self.city, "nationality": self.nationality,
             "occupation": self.occupation, "education": self.education,
             "interests": list(self.interests), "personality": self.personality,
@@ -283,7 +283,7 @@ def sample_person(
     names, nationality, foreign, latin_only = p.names, p.demonym, False, False
     if p.foreign_share and rand() < p.foreign_share:
         foreign = True
-        origin = country(p.origins[bisect_right(p.origin_cum, rand())])
+        origin = country(p.origins[bisect_floats(p.origin_cum, rand())])
         names = name_table(origin.code)
         latin_only = origin.language != p.language  # abroad, a name is written in Latin script
         if rand() >= _NATURALISED:
