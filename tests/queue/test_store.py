@@ -88,11 +88,11 @@ def test_each_stored_row_keeps_its_own_persona(make_app: AppFactory, any_url: st
                 " ORDER BY task_id, position"
             )
         ).all()
-    data = {(r.task_id, r.position): r for r in rows}
+    by_place = {(r.task_id, r.position): r for r in rows}
     assert len(rows) == 11  # the duplicate is dropped, the rows after it keep their positions
     for task_id, sent in ((first, one), (second, two)):
         for position, row in enumerate(sent):
-            got = data.get((task_id, position))
+            got = by_place.get((task_id, position))
             if row["id"] == "dup":
                 assert got is None
                 continue

@@ -160,13 +160,7 @@ def finish_batches(
                 "owner": owner,
                 "batches": json_param([_batch_figures(r) for r in results]),
             }
-            | storage_params(
-                [
-                    p | {"batch_id": r.batch.id, "position": i}
-                    for r in results
-                    for i, p in enumerate(r.personas)
-                ]
-            ),
+            | storage_params((p, r.batch.id, i) for r in results for i, p in enumerate(r.personas)),
         ).all()
         by_id = {row.id: row for row in rows}
         stored = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,15 +56,21 @@ RETURNING {returning}
 """
 
 
-def storage_params(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """The `:rows` and `:data` parameters of `insert_personas_sql`: the keys, and the personas.
+def storage_params(rows: Iterable[tuple[dict[str, Any], int | None, int]]) -> dict[str, str]:
+    """The `:rows` and `:data` parameters of `insert_personas_sql` for (storage row, batch id,
+    position) triples: the keys with their place, and the personas.
 
     Apart because PostgreSQL parses a json value again when json_to_recordset hands it out as a
     json column; an element of json_array_elements is handed out as it was read. For 300
     personas of 1.4 kB, psql timed the INSERT at 7.7-9.8 ms this way against 10.8-10.9 ms.
     """
-    keys = [{k: v for k, v in row.items() if k != "data"} for row in rows]
-    return {"rows": json_param(keys), "data": json_param([row["data"] for row in rows])}
+    keys, data = [], []
+    for row, batch_id, position in rows:
+        key = {k: v for k, v in row.items() if k != "data"}
+        key["batch_id"], key["position"] = batch_id, position
+        keys.append(key)
+        data.append(row["data"])
+    return {"rows": json_param(keys), "data": json_param(data)}
 
 
 def store_personas(
@@ -79,7 +86,7 @@ def store_personas(
                 "task_id": task_id,
                 "batch_index": batch_index,
             }
-            | storage_params([p | {"position": i} for i, p in enumerate(personas)]),
+            | storage_params((p, None, i) for i, p in enumerate(personas)),
         )
         return len(result.all())
     where = {"task_id": task_id, "batch_index": batch_index, "created_at": datetime.now(UTC)}

@@ -26,11 +26,21 @@ def _tag_text(text: str, lang: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
-@lru_cache(maxsize=8192)
+# Per language tag, each interest's hashtag: a plain memo, as the writer asks for three a
+# person (lru_cache's hashing of the arguments cost about four times as much).
+_INTEREST_TAGS: dict[str, dict[str, str]] = {}
+
+
 def interest_tag(key: str, tag: str) -> str:
     """'#BoardGames', '#Brettspiele', '#ボードゲーム', '#كرة_القدم' for an interest."""
-    body = _tag_text(interest_name(key, tag), tag.split("-")[0])
-    return "#" + body if body else ""
+    known = _INTEREST_TAGS.get(tag)
+    if known is None:
+        known = _INTEREST_TAGS[tag] = {}
+    got = known.get(key)
+    if got is None:
+        body = _tag_text(interest_name(key, tag), tag.split("-")[0])
+        got = known[key] = "#" + body if body else ""
+    return got
 
 
 @lru_cache(maxsize=8192)

@@ -82,24 +82,10 @@ class Person:
         self.saves = saves
 
 
-# Per language tag, each interest's hashtag ('' when it has none): a memo per interest, not per
-# person's three (their orders and mixes hardly recur).
-_TAGS: dict[str, dict[str, str]] = {}
-
-
 def _tags(tag: str, keys: tuple[str, ...]) -> list[str]:
-    """The hashtags of up to three interests."""
-    known = _TAGS.get(tag)
-    if known is None:
-        known = _TAGS[tag] = {}
-    out = []
-    for key in keys:
-        got = known.get(key)
-        if got is None:
-            got = known[key] = decor.interest_tag(key, tag)
-        if got:
-            out.append(got)
-    return out
+    """The hashtags of up to three interests (a memo of a person's three was rarely hit: their
+    orders and mixes hardly recur; decor.interest_tag keeps each one)."""
+    return [t for t in (decor.interest_tag(k, tag) for k in keys) if t]
 
 
 @lru_cache(maxsize=1)
