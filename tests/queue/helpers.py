@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import select, text
@@ -81,3 +83,31 @@ def lock_waits(app: Flask) -> int:
                 )
             ).scalar_one()
         )
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def at_once(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """Run `work` on every item, each on its own thread, released together; re-raises the first
+    error a thread met."""
+    barrier = threading.Barrier(len(items))
+    results: list[R] = []
+    errors: list[BaseException] = []
+
+    def run(item: T) -> None:
+        barrier.wait()
+        try:
+            results.append(work(item))
+        except BaseException as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -14,7 +14,15 @@ from avatar_data_generator.db import db
 from avatar_data_generator.queue import ClaimedBatch
 from tests.conftest import AppFactory
 from tests.faults.helpers import wait_until
-from tests.queue.helpers import claim, finish, lock_waits, persona, submit, task_row
+from tests.queue.helpers import (
+    at_once,
+    claim,
+    finish,
+    lock_waits,
+    persona,
+    submit,
+    task_row,
+)
 
 
 def test_finish_is_fenced_and_a_replay_writes_nothing(make_app: AppFactory, any_url: str) -> None:
@@ -98,28 +106,14 @@ def test_duplicates_within_a_task_are_refused_by_the_database(
 
 def test_concurrent_finishes_of_one_task_do_not_deadlock(make_app: AppFactory, pg_url: str) -> None:
     """The persona inserts' foreign key takes KEY SHARE on the task; finishing must not deadlock."""
-    import threading
-
     app = make_app(pg_url)
     task_id = submit(app, 200, batch_size=10)
     batches = claim(app, "a", limit=20)
-    barrier = threading.Barrier(len(batches))
-    errors: list[BaseException] = []
 
-    def finish_one(batch: ClaimedBatch) -> None:
-        rows = [persona(1000 * batch.batch_index + i) for i in range(10)]
-        barrier.wait()
-        try:
-            assert finish(app, batch, "a", rows) is not None
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
+    def finish_one(batch: ClaimedBatch) -> Any:
+        return finish(app, batch, "a", [persona(1000 * batch.batch_index + i) for i in range(10)])
 
-    threads = [threading.Thread(target=finish_one, args=(b,)) for b in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert None not in at_once(finish_one, batches)
     row = task_row(app, task_id)
     assert (row.status, row.generated, row.batches_done) == ("data-generated", 200, 20)
 
@@ -257,3 +251,44 @@ def test_finishing_never_stores_past_requested(make_app: AppFactory, any_url: st
         None,
     )
     assert task_row(app, task_id).generated == 15
+
+
+def test_concurrent_short_batches_share_the_topup_budget(make_app: AppFactory, pg_url: str) -> None:
+    """Four short batches of one task finish at once with a budget of two top-ups: two queue
+    top-ups at distinct new indexes, the third fails the task, the fourth finds it ended."""
+    app = make_app(pg_url)
+    task_id = submit(app, 40, batch_size=10)
+    batches = claim(app, "a", limit=4)
+
+    def finish_short(batch: ClaimedBatch) -> Any:
+        rows = [persona(100 * batch.batch_index + i) for i in range(7)]
+        with app.app_context(), db.engine.begin() as conn:
+            return queue.finish_batch(conn, batch, "a", rows, duration=0.1, topup_budget=2)
+
+    outcomes = at_once(finish_short, batches)
+    assert sorted(o.topup_batch for o in outcomes if o.topup_batch is not None) == [4, 5]
+    assert sorted(o.task_status for o in outcomes) == [
+        "failed",
+        "failed",
+        "generating-data",
+        "generating-data",
+    ]
+    with app.app_context(), db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT status, size, generated, is_topup FROM generation_batches"
+                " WHERE task_id = :t ORDER BY is_topup, status, batch_index"
+            ),
+            {"t": task_id},
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("cancelled", 10, 0, False),  # came back after the task had failed
+        ("done", 10, 7, False),
+        ("done", 10, 7, False),
+        ("done", 10, 7, False),
+        ("pending", 3, 0, True),
+        ("pending", 3, 0, True),
+    ]
+    row = task_row(app, task_id)
+    assert (row.status, row.generated, row.batches_total) == ("failed", 21, 6)
+    assert "top-up budget of 2" in row.error

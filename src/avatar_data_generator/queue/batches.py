@@ -89,6 +89,58 @@ def add_topup(conn: Connection, task_id: str, size: int) -> int:
     return index
 
 
+# A short batch's one follow-up statement on PostgreSQL: its own count of stored personas and,
+# within the task's budget, a top-up batch for what is missing, counted in the task and announced.
+# A statement of its own, after the finish: it then reads the batch rows as they are now, with
+# the task's row locked by the finish, so two finishes of one task never pick the same index.
+_SHORT_BATCH_POSTGRES = f"""
+WITH counted AS (
+    UPDATE generation_batches SET generated = CAST(:inserted AS int) WHERE id = :batch_id
+),
+topup AS (
+    INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status, attempts,
+                                    generated, available_at)
+    SELECT max(task_id), COALESCE(max(batch_index), -1) + 1, CAST(:shortfall AS int), true,
+           'pending', 0, 0, now()
+      FROM generation_batches
+     WHERE task_id = :task_id
+    HAVING CAST(:shortfall AS int) > 0
+       AND count(*) FILTER (WHERE is_topup) < CAST(:budget AS int)
+ RETURNING task_id, batch_index
+),
+total AS (
+    UPDATE generation_tasks t SET batches_total = t.batches_total + 1
+      FROM topup WHERE t.task_id = topup.task_id
+)
+SELECT batch_index, pg_notify('{NOTIFY_CHANNEL}', task_id) FROM topup
+"""
+
+
+def settle_short_batch(
+    conn: Connection, task_id: str, batch_id: int, inserted: int, shortfall: int, budget: int
+) -> int | None:
+    """Record what a batch stored and queue a top-up of `shortfall` personas if the task's
+    budget allows; the top-up's index, or None when none was queued."""
+    if is_postgres(conn):
+        return conn.execute(
+            sql(_SHORT_BATCH_POSTGRES),
+            {
+                "task_id": task_id,
+                "batch_id": batch_id,
+                "inserted": inserted,
+                "shortfall": shortfall,
+                "budget": budget,
+            },
+        ).scalar()
+    conn.execute(
+        sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
+        {"n": inserted, "id": batch_id},
+    )
+    if shortfall <= 0 or count_topups(conn, task_id) >= budget:
+        return None
+    return add_topup(conn, task_id, shortfall)
+
+
 class BatchCounts(NamedTuple):
     """A task's batches counted: all, done, personas stored by them, personas still queued."""
 

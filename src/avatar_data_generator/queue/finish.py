@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from avatar_data_generator.db import is_postgres
 from avatar_data_generator.models import TaskStatus
-from avatar_data_generator.queue.batches import add_topup, count_topups, fail_task
+from avatar_data_generator.queue.batches import fail_task, settle_short_batch
 from avatar_data_generator.queue.dialect import (
     json_param,
     sql,
@@ -208,22 +208,20 @@ def _after_finish(conn: Connection, result: BatchResult, stored: Stored) -> Fini
     if was not in TaskStatus.active():
         # Its task had ended (cancelled, failed): nothing was stored, the batch is `cancelled`.
         return FinishedBatch(0, stored.status, None)
-    if inserted != len(result.personas):
-        conn.execute(
-            sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
-            {"n": inserted, "id": batch.id},
+    shortfall = stored.wanted - inserted if stored.status in TaskStatus.active() else 0
+    if inserted == len(result.personas) and shortfall <= 0:
+        return FinishedBatch(inserted, stored.status, None)
+    # Duplicates refused or a short delivery: the statement above left the task open where
+    # personas are missing; a top-up batch keeps it so, or it fails.
+    topup_index = settle_short_batch(
+        conn, batch.task_id, batch.id, inserted, shortfall, result.topup_budget
+    )
+    if shortfall > 0 and topup_index is None:
+        fail_task(
+            conn,
+            batch.task_id,
+            "the provider delivered too few valid, distinct personas; "
+            f"top-up budget of {result.topup_budget} calls used up",
         )
-    shortfall = stored.wanted - inserted
-    topup_index = None
-    if shortfall > 0 and stored.status in TaskStatus.active():
-        # The statement above left the task open; a top-up batch keeps it so, or it fails.
-        if count_topups(conn, batch.task_id) >= result.topup_budget:
-            fail_task(
-                conn,
-                batch.task_id,
-                "the provider delivered too few valid, distinct personas; "
-                f"top-up budget of {result.topup_budget} calls used up",
-            )
-            return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
-        topup_index = add_topup(conn, batch.task_id, shortfall)
+        return FinishedBatch(inserted, TaskStatus.FAILED.value, None)
     return FinishedBatch(inserted, stored.status, topup_index)
