@@ -40,6 +40,11 @@ def login(client: FlaskClient, username: str = "alice", password: str = PASSWORD
     return client.post("/login", data={"username": username, "password": password})
 
 
+def create(client: FlaskClient, auth: dict[str, str], **body: Any) -> Any:
+    """POST a task (3 personas unless the body says otherwise)."""
+    return client.post("/api/tasks", json={"count": 3, **body}, headers=auth)
+
+
 def error_of(response: Any) -> dict[str, Any]:
     """The one error shape; fails if the body is anything else."""
     assert response.is_json, response.data[:300]

@@ -1,5 +1,6 @@
-"""The JSON API: routes (`routes.py`), their schemas (`schemas.py`), the supported countries
-(`countries.py`), the one error shape (`errors.py`) and the OpenAPI document (`spec.py`).
+"""The JSON API: the task routes (`routes.py`) and the bio-settings ones (`settings.py`), their
+schemas (`request_schemas.py`, `response_schemas.py`), the supported countries (`countries.py`),
+the one error shape (`errors.py`) and the OpenAPI document (`spec.py`).
 
 Routes live on an `APIBlueprint` registered on the (plain Flask) app. Every error under
 `/api`, whatever raised it, is `{"error": {"code", "message"}}`.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from avatar_data_generator.api import countries, errors, spec
+from avatar_data_generator.api import settings as settings  # its routes join `bp` on import
 from avatar_data_generator.api.routes import bp
 
 __all__ = ["bp", "init_app"]

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from avatar_data_generator.auth import ApiAuthError, is_api_path, login_manager
 from avatar_data_generator.db import db
+from avatar_data_generator.task_plans import TaskInputError
 from avatar_data_generator.web.errors import unavailable_page
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,11 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.headers = headers or {}
+
+
+def input_error(exc: TaskInputError) -> ApiError:
+    """A refused value: 422, the message naming the field, the reason under `fields`."""
+    return ApiError(422, exc.message, fields={exc.field: [exc.reason]})
 
 
 def error_response(error: ApiError) -> Response:

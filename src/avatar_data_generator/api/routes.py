@@ -1,4 +1,5 @@
-"""The JSON API's routes: tasks (create, list, show, results, cancel, retry) and bio settings.
+"""The JSON API's task routes: create, list, show, results, cancel, retry (bio settings:
+`api/settings.py`, on the same blueprint).
 
 Requests are validated by APIFlask with the schemas of `api/request_schemas.py` (answers:
 `api/response_schemas.py`), the same ones the OpenAPI document shows; errors are raised as
@@ -16,16 +17,14 @@ from flask import stream_with_context as within_request
 from flask_login import current_user
 
 from avatar_data_generator import estimates, exports, tasks
-from avatar_data_generator.api.errors import ApiError
+from avatar_data_generator.api.errors import ApiError, input_error
 from avatar_data_generator.api.request_schemas import (
-    BioSettingsIn,
     IdempotencyHeaders,
     ResultsQuery,
     TaskCreateIn,
     TaskListQuery,
 )
 from avatar_data_generator.api.response_schemas import (
-    BioSettingsOut,
     DryRunOut,
     TaskListOut,
     TaskOut,
@@ -73,11 +72,6 @@ def _task_response(task: Any, status: int = 200) -> Response:
     response = jsonify(tasks.task_to_dict(task))
     response.status_code = status
     return response
-
-
-def _input_error(exc: tasks.TaskInputError) -> ApiError:
-    """A refused value: 422, the message naming the field, the reason under `fields`."""
-    return ApiError(422, exc.message, fields={exc.field: [exc.reason]})
 
 
 def _responses(value: dict[int, Any]) -> Any:
@@ -141,7 +135,7 @@ def create_task(body: dict[str, Any], headers: dict[str, Any]) -> Response:
             idempotency_key=headers.get("idempotency_key"),
         )
     except tasks.TaskInputError as exc:
-        raise _input_error(exc) from None
+        raise input_error(exc) from None
     response = _task_response(task, 201 if created else 200)
     response.headers["Location"] = f"/api/tasks/{task.task_id}"
     if not created:
@@ -274,42 +268,3 @@ def retry_task(task_id: str) -> Response:
     """Retry a failed or cancelled task."""
     actor = _actor()
     return _task_response(_on_task(lambda tid: tasks.retry_task(tid, actor), task_id))
-
-
-@bp.get("/bio-settings")
-@bp.output(BioSettingsOut, description="The saved default bio settings")
-@bp.doc(
-    summary="Read the default bio settings",
-    tags=["Settings"],
-    responses={401: TASK_ERRORS[401]},
-    security=SECURITY,
-)
-def get_bio_settings() -> Response:
-    """The default bio settings new tasks use."""
-    return jsonify(tasks.saved_bio_settings())
-
-
-@bp.put("/bio-settings")
-@bp.input(BioSettingsIn, arg_name="body")
-@bp.output(BioSettingsOut, description="The saved settings")
-@bp.doc(
-    summary="Save the default bio settings",
-    description="For admins; everyone may read them.",
-    tags=["Settings"],
-    responses={
-        400: "Malformed JSON",
-        401: TASK_ERRORS[401],
-        403: "Only admins may change the team's defaults",
-        422: "Invalid values",
-    },
-    security=SECURITY,
-)
-def put_bio_settings(body: dict[str, Any]) -> Response:
-    """Validate (a 422 comes before a 403) and save the default bio settings."""
-    try:
-        settings = tasks.checked_bio_settings(body)
-        if not current_user.is_admin:
-            raise ApiError(403, "only admins can change the team's default bio settings")
-        return jsonify(tasks.save_bio_settings(settings))
-    except tasks.TaskInputError as exc:
-        raise _input_error(exc) from None

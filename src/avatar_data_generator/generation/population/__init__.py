@@ -16,9 +16,10 @@ from avatar_data_generator.generation.population.countries import (
 from avatar_data_generator.generation.population.interests import interest_name
 from avatar_data_generator.generation.population.labels import education_label, life_stage_label
 from avatar_data_generator.generation.population.occupations import occupation_index, title
+from avatar_data_generator.generation.population.person_facts import PersonFacts
 from avatar_data_generator.generation.population.personality import trait_words
 from avatar_data_generator.generation.population.rules import STAGES
-from avatar_data_generator.generation.population.sampler import PersonFacts, sample_person
+from avatar_data_generator.generation.population.sampler import sample_person
 from avatar_data_generator.generation.population.tables import DATA_VERSION, LANGUAGES, SUPPORTED
 
 
