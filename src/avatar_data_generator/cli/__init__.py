@@ -1,22 +1,22 @@
 """The `avatar-data-generator` command line: Flask CLI commands on the app's group.
 
-`run` serves and works, `tasks` submits and follows tasks, `countries` lists where personas
-can come from, `accounts` manages users and tokens; `__main__` is the console script
-(`python -m avatar_data_generator.cli` too).
+`run` serves and works, `tasks` submits and follows tasks, `exports` writes their personas out,
+`countries` lists where personas can come from, `accounts` manages users and tokens; `__main__`
+is the console script (`python -m avatar_data_generator.cli` too).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from avatar_data_generator.cli import accounts, countries, run, tasks
+from avatar_data_generator.cli import accounts, countries, exports, run, tasks
 
 COMMANDS = [
     run.serve_command,
     run.worker_command,
     tasks.submit_command,
     tasks.status_command,
-    tasks.export_command,
+    exports.export_command,
     tasks.cancel_command,
     tasks.retry_command,
     tasks.stats_command,

@@ -1,4 +1,5 @@
-"""Task commands: submit (with a live progress bar), status, export, cancel, retry, stats."""
+"""Task commands: submit (with a live progress bar), status, cancel, retry, stats (export:
+`cli/exports.py`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from avatar_data_generator import estimates, exports, queue, tasks
+from avatar_data_generator import estimates, queue, tasks
 from avatar_data_generator.cli.errors import fail, friendly_errors
+from avatar_data_generator.cli.progress import Progress
 from avatar_data_generator.db import db
 from avatar_data_generator.models import GenerationTask, TaskStatus
 
@@ -73,44 +75,6 @@ def _print_estimate(answer: dict[str, Any], as_json: bool) -> None:
     click.echo(f"basis: {estimate['basis']}")
 
 
-class _Progress:
-    """A live bar (done of asked, rate, time left) on a terminal; plain lines when piped."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total = max(total, 1)
-        self.label = label
-        self.tty = sys.stderr.isatty()
-        self.started = time.monotonic()
-        self.last_line = ""
-
-    def show(self, done: int, status: str = "") -> None:
-        """Show `done` (and the status word)."""
-        if self.tty:
-            self._draw(done, status)
-            return
-        line = f"{self.label}: {done}/{self.total} {status}".rstrip()
-        if line != self.last_line:
-            click.echo(line, err=True)
-            self.last_line = line
-
-    def _draw(self, done: int, status: str) -> None:
-        """Redraw the bar in place."""
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = done / elapsed
-        left = (self.total - done) / rate if rate > 0 and done < self.total else 0.0
-        width = 30
-        filled = int(width * min(done, self.total) / self.total)
-        bar = "#" * filled + "-" * (width - filled)
-        line = f"\r{self.label} [{bar}] {done}/{self.total} {rate:,.1f}/s ETA {left:,.0f}s {status}"
-        click.echo(line.ljust(len(self.last_line)), nl=False, err=True)
-        self.last_line = line
-
-    def close(self) -> None:
-        """End the bar's line."""
-        if self.tty:
-            click.echo("", err=True)
-
-
 def _read_bio_settings(value: str | None) -> Any:
     """`--bio-settings`: JSON, or @file.json holding it (None when not given)."""
     if not value:
@@ -132,7 +96,7 @@ def _with_countries(settings: Any, countries: tuple[str, ...]) -> Any:
 
 def _wait(task: GenerationTask) -> GenerationTask:
     """Follow a task with a progress bar until it ends."""
-    progress = _Progress(task.requested, f"task {task.task_id[:8]}")
+    progress = Progress(task.requested, f"task {task.task_id[:8]}")
     while True:
         db.session.rollback()
         task = tasks.get_task(task.task_id)
@@ -215,62 +179,6 @@ def submit_command(
 def status_command(task_id: str, as_json: bool) -> None:
     """Show one task."""
     _print_task(tasks.task_to_dict(tasks.get_task(task_id)), as_json)
-
-
-@click.command("export")
-@click.argument("task_id")
-@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None)
-@with_appcontext
-@friendly_errors
-def export_command(task_id: str, fmt: str, output: str | None) -> None:
-    """Stream a task's personas to a file or standard output (Parquet is binary)."""
-    task = tasks.get_task(task_id)
-    if fmt in exports.BINARY_FORMATS:
-        _export_binary(task, fmt, output)
-        return
-    progress = _Progress(task.generated, "export") if output else None
-    stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
-    written = 0
-    try:
-        for chunk in exports.export_chunks(task, fmt):
-            stream.write(chunk)
-            if progress is not None:
-                written += chunk.count("\n") if fmt != "json" else 1
-                progress.show(min(written, task.generated))
-    finally:
-        if output:
-            stream.close()
-    if progress is not None:
-        progress.show(task.generated, "done")
-        progress.close()
-
-
-def _export_binary(task: GenerationTask, fmt: str, output: str | None) -> None:
-    """A Parquet file to `output`, or to standard output when it is not a terminal."""
-    if output is None and sys.stdout.isatty():
-        fail(f"{fmt} is binary: write it to a file with -o FILE, or redirect standard output")
-    try:
-        chunks = exports.export_bytes(task, fmt)
-    except exports.ParquetUnavailable as exc:
-        fail(str(exc))
-    progress = _Progress(task.generated, "export") if output else None
-    stream = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
-    groups = 0
-    try:
-        for chunk in chunks:
-            stream.write(chunk)
-            groups += 1
-            if progress is not None:
-                progress.show(min(groups * exports.parquet.ROW_GROUP, task.generated))
-    finally:
-        if output:
-            stream.close()
-        else:
-            stream.flush()
-    if progress is not None:
-        progress.show(task.generated, "done")
-        progress.close()
 
 
 @click.command("cancel")
