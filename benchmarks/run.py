@@ -46,10 +46,10 @@ GOALS: dict[str, tuple[str, float]] = {
     "throughput_ratio_vs_raw_with_job": (">=", 0.35),
     "utilization_wall_over_ideal": ("<=", 1.1),
     # Storing against the bare INSERT of the same rows, batch by batch in turn (bench_storage):
-    # the fence, the task's counters and the top-ups may cost at most a third of the insert. One
-    # writer's absolute rate (`storage_personas_per_s`, still reported) is PostgreSQL's insert of
-    # 1.4 kB personas and moved between 8,700 and 24,000 a second for the same code here.
-    "storage_ratio_vs_bare_insert": (">=", 0.75),
+    # the task lock, the fence, the counters and the top-ups may add at most 3/7 to the insert's
+    # time. One writer's absolute rate (`storage_personas_per_s`, still reported) is PostgreSQL's
+    # insert of 1.4 kB personas: 8,000-24,000 a second for the same code on this machine.
+    "storage_ratio_vs_bare_insert": (">=", 0.7),
     "export_1m_peak_rss_mb": ("<", 300),
     "export_parquet_1m_peak_rss_mb": ("<", 300),
     "local_provider_personas_per_s": (">=", 20_000),
