@@ -22,11 +22,12 @@ CHATFLOW_ID = "00000000-0000-4000-8000-000000000adc"
 
 
 def assert_valid_personas(
-    personas: list[dict[str, Any]], limits: dict[str, int] | None = None
+    personas: list[dict[str, Any]], limits: dict[str, int] | None = None, as_of: date | None = None
 ) -> None:
-    """Every persona complete, normalised, within its bio limits; all distinct."""
+    """Every persona complete, normalised, within its bio limits, its age counted on the day its
+    request was made (`as_of`, today by default); all distinct."""
     limits = limits or PLATFORM_LIMITS
-    today = date.today()
+    today = as_of or date.today()
     for p in personas:
         for name in (*PERSONA_FIELDS, "id", "age", "avatar", "synthetic"):
             assert name in p, f"missing {name}"

@@ -125,7 +125,7 @@ def test_every_supported_country_yields_valid_grounded_personas(code: str) -> No
     request = _request(40, seed=8, locale="en", countries=[code])
     outcome = validate_batch(request, LocalProvider({}).generate(request))
     assert len(outcome.personas) == 40, (code, outcome.quality)
-    assert_valid_personas(outcome.personas)
+    assert_valid_personas(outcome.personas, as_of=AS_OF)
     for p in outcome.personas:
         assert p["country_code"] == code and p["region"] and p["life_stage"]
         assert set(p["big_five"]) == {
@@ -148,7 +148,7 @@ def test_local_task_end_to_end(make_app: AppFactory, pg_url: str) -> None:
         done = tasks.get_task(task.task_id)
         personas = list(tasks.iter_personas(task.task_id))
     assert done.status == "completed" and len(personas) == 120
-    assert_valid_personas(personas)
+    assert_valid_personas(personas, as_of=done.created_at.date())
     assert sum(done.quality["gender"].values()) == 120
     assert done.quality["asked"] == 120 and done.quality["valid"] == 120
     assert done.provenance["countries"] == ["US"] and done.provenance["as_of"]
