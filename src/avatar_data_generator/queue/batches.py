@@ -26,20 +26,17 @@ def topup_budget(requested: int, batch_size: int, ratio: float) -> int:
     return max(1, math.ceil(len(plan_batches(requested, batch_size)) * ratio))
 
 
-def insert_batches(
-    conn: Connection, task_id: str, sizes: list[int], first_index: int = 0, topup: bool = False
-) -> None:
-    """Create pending batch rows of the given sizes for a task."""
+def insert_batches(conn: Connection, task_id: str, sizes: list[int], first_index: int = 0) -> None:
+    """Create pending batch rows of the given sizes for a task (top-ups: `settle_short_batch`)."""
     clock = Clock(conn)
     conn.execute(
         sql(
             "INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status,"
             " attempts, generated, available_at)"
-            f" VALUES (:task_id, :batch_index, :size, :topup, 'pending', 0, 0, {clock.now})"
+            f" VALUES (:task_id, :batch_index, :size, false, 'pending', 0, 0, {clock.now})"
         ),
         [
-            {"task_id": task_id, "batch_index": first_index + i, "size": s, "topup": topup}
-            | clock.params
+            {"task_id": task_id, "batch_index": first_index + i, "size": s} | clock.params
             for i, s in enumerate(sizes)
         ],
     )
@@ -67,51 +64,32 @@ def next_batch_index(conn: Connection, task_id: str) -> int:
     )
 
 
-def count_topups(conn: Connection, task_id: str) -> int:
-    """Top-up batches this task has queued so far."""
-    return int(
-        conn.execute(
-            sql("SELECT count(*) FROM generation_batches WHERE task_id = :t AND is_topup"),
-            {"t": task_id},
-        ).scalar_one()
-    )
-
-
-def add_topup(conn: Connection, task_id: str, size: int) -> int:
-    """Queue a top-up batch of `size` personas and count it in the task; returns its index."""
-    index = next_batch_index(conn, task_id)
-    insert_batches(conn, task_id, [size], index, topup=True)
-    conn.execute(
-        sql("UPDATE generation_tasks SET batches_total = batches_total + 1 WHERE task_id = :t"),
-        {"t": task_id},
-    )
-    notify_new_work(conn, task_id)
-    return index
-
-
-# A short batch's one follow-up statement on PostgreSQL: its own count of stored personas and,
-# within the task's budget, a top-up batch for what is missing, counted in the task and announced.
-# A statement of its own, after the finish: it then reads the batch rows as they are now, with
-# the task's row locked by the finish, so two finishes of one task never pick the same index.
-_SHORT_BATCH_POSTGRES = f"""
-WITH counted AS (
-    UPDATE generation_batches SET generated = CAST(:inserted AS int) WHERE id = :batch_id
-),
-topup AS (
-    INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status, attempts,
-                                    generated, available_at)
-    SELECT max(task_id), COALESCE(max(batch_index), -1) + 1, CAST(:shortfall AS int), true,
-           'pending', 0, 0, now()
-      FROM generation_batches
-     WHERE task_id = :task_id
-    HAVING CAST(:shortfall AS int) > 0
-       AND count(*) FILTER (WHERE is_topup) < CAST(:budget AS int)
- RETURNING task_id, batch_index
-),
-total AS (
-    UPDATE generation_tasks t SET batches_total = t.batches_total + 1
-      FROM topup WHERE t.task_id = topup.task_id
+# The top-up rule, for both dialects: a top-up batch of :shortfall personas at the task's next
+# index, queued only while the task has made fewer than :budget of them; returns its index.
+_QUEUE_TOPUP = """
+INSERT INTO generation_batches (task_id, batch_index, size, is_topup, status, attempts,
+                                generated, available_at)
+SELECT max(task_id), COALESCE(max(batch_index), -1) + 1, CAST(:shortfall AS int), true,
+       'pending', 0, 0, {now}
+  FROM generation_batches
+ WHERE task_id = :task_id
+HAVING CAST(:shortfall AS int) > 0
+   AND count(*) FILTER (WHERE is_topup) < CAST(:budget AS int)
+RETURNING task_id, batch_index
+"""
+_COUNT_STORED = (
+    "UPDATE generation_batches SET generated = CAST(:inserted AS int) WHERE id = :batch_id"
 )
+_COUNT_TOPUP = (
+    "UPDATE generation_tasks SET batches_total = batches_total + 1 WHERE task_id = :task_id"
+)
+# On PostgreSQL the three in one statement, announced. A statement of its own, after the finish:
+# it reads the batch rows as they are now, with the task's row locked by the finish, so two
+# finishes of one task never pick the same index.
+_SHORT_BATCH_POSTGRES = f"""
+WITH counted AS ({_COUNT_STORED}),
+topup AS ({_QUEUE_TOPUP.format(now="now()")}),
+total AS ({_COUNT_TOPUP} AND EXISTS (SELECT FROM topup))
 SELECT batch_index, pg_notify('{NOTIFY_CHANNEL}', task_id) FROM topup
 """
 
@@ -121,24 +99,22 @@ def settle_short_batch(
 ) -> int | None:
     """Record what a batch stored and queue a top-up of `shortfall` personas if the task's
     budget allows; the top-up's index, or None when none was queued."""
+    params = {
+        "task_id": task_id,
+        "batch_id": batch_id,
+        "inserted": inserted,
+        "shortfall": shortfall,
+        "budget": budget,
+    }
     if is_postgres(conn):
-        return conn.execute(
-            sql(_SHORT_BATCH_POSTGRES),
-            {
-                "task_id": task_id,
-                "batch_id": batch_id,
-                "inserted": inserted,
-                "shortfall": shortfall,
-                "budget": budget,
-            },
-        ).scalar()
-    conn.execute(
-        sql("UPDATE generation_batches SET generated = :n WHERE id = :id"),
-        {"n": inserted, "id": batch_id},
-    )
-    if shortfall <= 0 or count_topups(conn, task_id) >= budget:
+        return conn.execute(sql(_SHORT_BATCH_POSTGRES), params).scalar()
+    clock = Clock(conn)
+    conn.execute(sql(_COUNT_STORED), params)
+    queued = conn.execute(sql(_QUEUE_TOPUP.format(now=clock.now)), params | clock.params).first()
+    if queued is None:
         return None
-    return add_topup(conn, task_id, shortfall)
+    conn.execute(sql(_COUNT_TOPUP), params)
+    return int(queued.batch_index)
 
 
 class BatchCounts(NamedTuple):
